@@ -1,0 +1,34 @@
+namespace Milters.Abstractions;
+
+/// <summary>
+/// Protocol stages a plugin wants to see and modifications it may make. The host offers the MTA only
+/// the union of these (SMFIP_NO* for stages nobody needs, SMFIF_* for actions somebody needs).
+/// </summary>
+[Flags]
+public enum PluginNeeds
+{
+    None = 0,
+
+    // stages
+    Connect = 1 << 0,
+    Helo = 1 << 1,
+    MailFrom = 1 << 2,
+    Recipients = 1 << 3,
+    Data = 1 << 4,
+    Headers = 1 << 5,
+    EndOfHeaders = 1 << 6,
+    Body = 1 << 7,
+    Unknown = 1 << 8,
+
+    // actions (SMFIF_*)
+    AddHeaders = 1 << 16,        // SMFIF_ADDHDRS (also covers insert at index)
+    ChangeHeaders = 1 << 17,     // SMFIF_CHGHDRS (change or delete the n-th occurrence)
+    ChangeBody = 1 << 18,        // SMFIF_CHGBODY
+    AddRecipients = 1 << 19,     // SMFIF_ADDRCPT / SMFIF_ADDRCPT_PAR
+    DeleteRecipients = 1 << 20,  // SMFIF_DELRCPT
+    Quarantine = 1 << 21,        // SMFIF_QUARANTINE
+    ChangeFrom = 1 << 22,        // SMFIF_CHGFROM
+
+    /// <summary>Every stage up to and including body (end of message is always sent).</summary>
+    AllStages = Connect | Helo | MailFrom | Recipients | Data | Headers | EndOfHeaders | Body,
+}

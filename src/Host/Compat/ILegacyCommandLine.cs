@@ -1,0 +1,24 @@
+namespace Milters.Host.Compat;
+
+/// <summary>
+/// Turns an old filter's command line (dk-filter, sid-filter) into configuration keys
+/// ("Listen:Socket" = "inet:8892@localhost", "DomainKeys:Mode" = "sv", "Keys:Table:0:Domain" = …) that
+/// are layered over the JSON file like command-line overrides. Used by `milters dk-filter …`,
+/// `milters sid-filter …` and `milters migrate`. Found by reflection like ICliCommand.
+/// </summary>
+public interface ILegacyCommandLine
+{
+    /// <summary>"dk-filter" or "sid-filter".</summary>
+    string Tool { get; }
+
+    /// <summary>
+    /// Translates the arguments. Throws <see cref="LegacyCommandLineException"/> naming the flag for an
+    /// unknown flag, a flag not supported (never silently ignored) or a bad value.
+    /// </summary>
+    LegacyTranslation Translate(IReadOnlyList<string> args);
+}
+
+/// <summary>Configuration produced from an old command line, plus notes for flags that map to nothing (for `migrate`).</summary>
+public sealed record LegacyTranslation(IReadOnlyDictionary<string, string?> Settings, IReadOnlyList<string> Notes);
+
+public sealed class LegacyCommandLineException(string message) : Exception(message);
