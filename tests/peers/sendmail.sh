@@ -18,6 +18,7 @@ usage: sendmail.sh start|restart|stop|status|messages|last|clear|log|cf [options
                                                               [PEERS_SENDMAIL_MILTER_DEFAULT_ACTION, default tempfail]
   --milter-timeouts T        INPUT_MAIL_FILTER T= equate      [PEERS_SENDMAIL_MILTER_TIMEOUTS, default C:10s;S:30s;R:30s;E:60s]
   --mc-extra FILE            m4 lines appended to the generated .mc (before MAILER lines) [PEERS_SENDMAIL_MC_EXTRA]
+  --label NAME               syslog ident of this instance (sendmail -L)  [PEERS_SENDMAIL_LABEL, default sm-peers]
 messages: list delivered files (DIR/mail/Maildir/new/*, one per recipient, see Delivered-To:); last: print newest;
 clear: delete delivered mail; log: sendmail lines of the syslog sink; cf: print the generated sendmail.mc
 Same ports as postfix.sh on purpose (one MTA at a time); pass --port/--submission-port to run both.
@@ -32,6 +33,7 @@ MILTER=${PEERS_SENDMAIL_MILTER:-inet:8891@127.0.0.1}
 MDA=${PEERS_SENDMAIL_MILTER_DEFAULT_ACTION:-tempfail}
 MTIMEOUTS=${PEERS_SENDMAIL_MILTER_TIMEOUTS:-C:10s;S:30s;R:30s;E:60s}
 MCEXTRA=${PEERS_SENDMAIL_MC_EXTRA:-}
+LABEL=${PEERS_SENDMAIL_LABEL:-}
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR=$2; shift 2 ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
     --milter-default-action) MDA=$2; shift 2 ;;
     --milter-timeouts) MTIMEOUTS=$2; shift 2 ;;
     --mc-extra) MCEXTRA=$2; shift 2 ;;
+    --label) LABEL=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; peers_die "unknown option $1" ;;
   esac
@@ -48,6 +51,10 @@ done
 DIR=$(peers_abs "$DIR")
 PIDF=$DIR/run/sendmail.pid
 SYSLOG_DIR=${PEERS_SYSLOG_DIR:-/tmp/peers-syslog}
+# the label is remembered in DIR so that "log" finds this instance's lines without --label
+if [ -z "$LABEL" ] && [ -r "$DIR/label" ]; then LABEL=$(cat "$DIR/label"); fi
+LABEL=${LABEL:-sm-peers}
+[[ "$LABEL" =~ ^[A-Za-z0-9_.-]+$ ]] || peers_die "bad label $LABEL"
 case "$MDA" in accept) MFLAGS="" ;; tempfail) MFLAGS="F=T, " ;; reject) MFLAGS="F=R, " ;; *) peers_die "bad milter default action $MDA" ;; esac
 [ "$MILTER" = none ] && MILTER=""
 
@@ -190,7 +197,8 @@ sm_start() {
   peers_require_free "$PORT"; peers_require_free "$SUBPORT"
   PEERS_SYSLOG_DIR=$SYSLOG_DIR "$PEERS_HOME/syslog.sh" start >/dev/null 2>&1 || peers_log "WARNING: no syslog sink (logs lost)"
   sm_write_config "$sm"
-  local run=("$sm" -C "$DIR/etc/sendmail.cf" -bd -q1m -L sm-peers)
+  echo "$LABEL" >"$DIR/label"
+  local run=("$sm" -C "$DIR/etc/sendmail.cf" -bd -q1m -L "$LABEL")
   if unshare -m true 2>/dev/null; then
     # own mount namespace: only this sendmail sees DIR/etc/hosts and DIR/etc/resolv.conf
     unshare -m /bin/sh -c 'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
@@ -202,7 +210,7 @@ sm_start() {
     "${run[@]}" >"$DIR/run/start.out" 2>&1 || { cat "$DIR/run/start.out" >&2; peers_die "sendmail -bd failed"; }
   fi
   if ! peers_wait_listen "$PORT" tcp 30 || ! peers_wait_listen "$SUBPORT" tcp 10; then
-    cat "$DIR/run/start.out" >&2; grep sm-peers "$SYSLOG_DIR/syslog" 2>/dev/null | tail -20 >&2 || true
+    cat "$DIR/run/start.out" >&2; grep -a "$LABEL" "$SYSLOG_DIR/syslog" 2>/dev/null | tail -20 >&2 || true
     peers_die "sendmail is not listening on 127.0.0.1:$PORT/$SUBPORT"
   fi
   peers_log "sendmail pid $(peers_read_pid "$PIDF") on 127.0.0.1:$PORT (MTA) 127.0.0.1:$SUBPORT (MSA), milter '${MILTER:-none}' default=$MDA, mail in $DIR/mail/Maildir"
@@ -217,7 +225,7 @@ case "$CMD" in
   messages) sm_messages ;;
   last) f=$(sm_messages | tail -1); [ -n "$f" ] || peers_die "no delivered message in $DIR/mail"; cat "$f" ;;
   clear) find "$DIR/mail/Maildir" -type f -delete 2>/dev/null || true ;;
-  log) grep -a 'sm-peers' "$SYSLOG_DIR/syslog" 2>/dev/null | tail -n 50 ;;
+  log) grep -a "$LABEL\[" "$SYSLOG_DIR/syslog" 2>/dev/null | tail -n 50 ;;
   cf) cat "$DIR/etc/sendmail.mc" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;

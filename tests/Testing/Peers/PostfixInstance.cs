@@ -1,0 +1,40 @@
+namespace Milters.Testing.Peers;
+
+public sealed class PostfixOptions : MtaOptions
+{
+    /// <summary>"user:password": offer AUTH PLAIN/LOGIN on the MSA port.</summary>
+    public string? Sasl { get; set; }
+
+    /// <summary>Extra main.cf parameters, "name = value".</summary>
+    public List<string> Set { get; } = new();
+}
+
+/// <summary>A private Postfix (tests/peers/postfix.sh) with smtpd_milters = the given milter.</summary>
+public sealed class PostfixInstance : MtaInstance
+{
+    private PostfixInstance(TempDir dir, int port, int sub, MilterSocket? milter) : base(dir, port, sub, milter) { }
+
+    public override string Name => "postfix";
+
+    protected override string Script => "postfix.sh";
+
+    public string LogPath => Dir["log/maillog"];
+
+    public static PostfixInstance Start(PostfixOptions o) =>
+        StartWithFreePorts("postfix", o, (dir, port, sub) =>
+        {
+            var args = new List<string>
+            {
+                "start", "--dir", dir.Path, "--port", port.ToString(), "--submission-port", sub.ToString(),
+                "--milter", o.Milter?.PostfixSpec ?? "none", "--milter-default-action", o.DefaultAction,
+            };
+            if (o.Sasl != null) args.AddRange(["--sasl", o.Sasl]);
+            foreach (var s in o.Set) args.AddRange(["--set", s]);
+            return PeerScripts.Run("postfix.sh", args);
+        }, (dir, port, sub) => new PostfixInstance(dir, port, sub, o.Milter));
+
+    public static PostfixInstance Start(MilterSocket? milter, string defaultAction = "tempfail") =>
+        Start(new PostfixOptions { Milter = milter, DefaultAction = defaultAction });
+
+    public override string LogTail(int lines = 40) => DnsServer.Tail(LogPath, lines);
+}
