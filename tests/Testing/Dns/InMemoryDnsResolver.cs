@@ -15,6 +15,8 @@ public sealed class InMemoryDnsResolver : IDnsResolver
     private readonly ConcurrentDictionary<(string Name, string Type), List<object>> records = new();
     private readonly ConcurrentDictionary<string, DnsStatus> failures = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte> names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, string> cnames = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, byte> timeoutOtherTypes = new(StringComparer.OrdinalIgnoreCase);
     private int queries;
 
     public int QueryCount => queries;
@@ -40,6 +42,15 @@ public sealed class InMemoryDnsResolver : IDnsResolver
 
     public InMemoryDnsResolver AddPtr(IPAddress address, string target) { Add(PtrName(address), "PTR", Norm(target)); return this; }
 
+    /// <summary>PTR record by owner name ("4.3.2.1.in-addr.arpa"), as zone files write it.</summary>
+    public InMemoryDnsResolver AddPtrName(string reverseName, string target) { Add(reverseName, "PTR", Norm(target)); return this; }
+
+    /// <summary>An alias: queries for <paramref name="name"/> of a type it has no records of follow it (a loop answers ServerFailure).</summary>
+    public InMemoryDnsResolver AddCname(string name, string target) { names[Norm(name)] = 0; cnames[Norm(name)] = Norm(target); return this; }
+
+    /// <summary>Queries for types the name has no records of time out (the SPF suites' "TIMEOUT" zone entry).</summary>
+    public InMemoryDnsResolver TimeOutOtherTypes(string name) { names[Norm(name)] = 0; timeoutOtherTypes[Norm(name)] = 0; return this; }
+
     /// <summary>Make a name exist without records (answers NODATA).</summary>
     public InMemoryDnsResolver AddEmptyName(string name) { names[Norm(name)] = 0; return this; }
 
@@ -61,12 +72,18 @@ public sealed class InMemoryDnsResolver : IDnsResolver
         Interlocked.Increment(ref queries);
         var n = Norm(name);
         lock (QueryLog) QueryLog.Add($"{type} {n}");
-        if (failures.TryGetValue(n, out var status)) return new(DnsAnswer<T>.Of(status, $"simulated {status}"));
-        if (records.TryGetValue((n, type), out var list))
+        for (var hop = 0; hop < 16; hop++)
         {
-            lock (list) return new(new DnsAnswer<T>(DnsStatus.Ok, list.Cast<T>().ToArray()));
+            if (failures.TryGetValue(n, out var status)) return new(DnsAnswer<T>.Of(status, $"simulated {status}"));
+            if (records.TryGetValue((n, type), out var list))
+            {
+                lock (list) return new(new DnsAnswer<T>(DnsStatus.Ok, list.Cast<T>().ToArray()));
+            }
+            if (cnames.TryGetValue(n, out var target)) { n = target; continue; }
+            if (timeoutOtherTypes.ContainsKey(n)) return new(DnsAnswer<T>.Of(DnsStatus.Timeout, "simulated timeout"));
+            return new(DnsAnswer<T>.Of(names.ContainsKey(n) ? DnsStatus.NoData : DnsStatus.NxDomain));
         }
-        return new(DnsAnswer<T>.Of(names.ContainsKey(n) ? DnsStatus.NoData : DnsStatus.NxDomain));
+        return new(DnsAnswer<T>.Of(DnsStatus.ServerFailure, "CNAME loop"));
     }
 
     /// <summary>The reverse-lookup name: d.c.b.a.in-addr.arpa or the nibble form under ip6.arpa.</summary>
