@@ -1,0 +1,66 @@
+namespace Milters.SenderId.Spf;
+
+/// <summary>Syntax of domain names in SPF: domain-spec (RFC 7208 §7.1) and the checks of §4.3.</summary>
+public static class DomainSpec
+{
+    /// <summary>
+    /// Parses a domain-spec: a macro-string ending in a macro-expand or in "." toplabel ["."]
+    /// (RFC 7208 §7.1 domain-end). Throws a permerror otherwise (e.g. "a:museum", "a:abc.123").
+    /// </summary>
+    public static MacroString Parse(string text)
+    {
+        if (text.Length == 0) throw SpfException.Perm("empty domain-spec");
+        var spec = MacroString.Parse(text);
+        if (spec.EndsWithMacro) return spec;
+        var literal = text.EndsWith('.') ? text[..^1] : text;
+        var dot = literal.LastIndexOf('.');
+        if (dot < 0) throw SpfException.Perm($"domain-spec \"{text}\" has no top label");
+        var top = literal[(dot + 1)..];
+        // A top label could follow a macro ("%{d}.com"): only its literal tail is checked here.
+        if (!IsTopLabel(top)) throw SpfException.Perm($"invalid top label in \"{text}\"");
+        return spec;
+    }
+
+    /// <summary>toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum ) (RFC 7208 §7.1).</summary>
+    public static bool IsTopLabel(string label)
+    {
+        if (label.Length == 0) return false;
+        if (!char.IsAsciiLetterOrDigit(label[0]) || !char.IsAsciiLetterOrDigit(label[^1])) return false;
+        var hasHyphen = false;
+        var hasLetter = false;
+        foreach (var c in label)
+        {
+            if (c == '-') hasHyphen = true;
+            else if (char.IsAsciiLetter(c)) hasLetter = true;
+            else if (!char.IsAsciiDigit(c)) return false;
+        }
+        return hasLetter || hasHyphen;
+    }
+
+    /// <summary>
+    /// A name check_host() may start with (RFC 7208 §4.3): multi-label, no empty label (except a final
+    /// dot), no label over 63 octets, not a domain literal.
+    /// </summary>
+    public static bool IsValidDomain(string domain)
+    {
+        var name = domain.EndsWith('.') ? domain[..^1] : domain;
+        if (name.Length == 0 || name.Length > SpfLimits.MaxDomainLength) return false;
+        if (name.StartsWith('[')) return false;
+        var labels = name.Split('.');
+        if (labels.Length < 2) return false;
+        foreach (var label in labels)
+        {
+            if (label.Length == 0 || label.Length > SpfLimits.MaxLabelLength) return false;
+        }
+        return true;
+    }
+
+    /// <summary>True when <paramref name="name"/> is <paramref name="domain"/> or a name below it (case-insensitive).</summary>
+    public static bool IsSameOrSubdomain(string name, string domain)
+    {
+        name = name.TrimEnd('.');
+        domain = domain.TrimEnd('.');
+        return name.Equals(domain, StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase);
+    }
+}
