@@ -1,0 +1,31 @@
+namespace Milters.LoadGen.Run;
+
+/// <summary>One run at one concurrency: what the JSON lines and the chart are made of.</summary>
+internal sealed record RunResult
+{
+    public required string Label { get; init; }
+    public string? Note { get; init; }
+    public required string Socket { get; init; }
+    public required string Transport { get; init; }
+    public required string Traffic { get; init; }
+    public required string Sizes { get; init; }
+    public required int Connections { get; init; }
+    public required int PerConnection { get; init; }
+    public required long Requested { get; init; }
+    public required long Completed { get; init; }
+    public required long Ok { get; init; }
+    public required long Errors { get; init; }
+    public required Dictionary<string, long> Outcomes { get; init; }
+    public required Dictionary<string, string> ErrorSamples { get; init; }
+    public required double Seconds { get; init; }
+    public required double MessagesPerSecond { get; init; }
+    public required double OkPerSecond { get; init; }
+    public required double MegabytesPerSecond { get; init; }
+    public required LatencySummary EomLatencyMs { get; init; }
+    public required LatencySummary MessageLatencyMs { get; init; }
+    public string? ExpectHeader { get; init; }
+    public string? Negotiated { get; init; }
+    public required DateTimeOffset StartedUtc { get; init; }
+    public required int ProcessorCount { get; init; }
+    public required string CommandLine { get; init; }
+}
