@@ -29,6 +29,14 @@ public enum PluginNeeds
     Quarantine = 1 << 21,        // SMFIF_QUARANTINE
     ChangeFrom = 1 << 22,        // SMFIF_CHGFROM
 
+    /// <summary>
+    /// Before end of message the plugin only observes: it answers Continue to every stage it needs (never
+    /// Reject, Accept, TempFail, Discard or Skip). The host may then ask the MTA not to wait for a reply at
+    /// those stages (SMFIP_NR_*), saving one round trip per command. A terminal verdict returned anyway is
+    /// not lost: the host answers it at the next command that gets a reply (end of message at the latest).
+    /// </summary>
+    ObserveOnly = 1 << 30,
+
     /// <summary>Every stage up to and including body (end of message is always sent).</summary>
     AllStages = Connect | Helo | MailFrom | Recipients | Data | Headers | EndOfHeaders | Body,
 }
