@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Milters.Abstractions;
+
+namespace Milters.AuthResults;
+
+/// <summary>
+/// RFC 8601: one Authentication-Results header from every result the earlier plugins recorded, and the
+/// removal of headers that forge our authserv-id. Runs last in the plugin order.
+/// </summary>
+public sealed class AuthResultsPlugin : IMilterPlugin
+{
+    public string Name => "AuthResults";
+
+    /// <summary>CONNECT for the client address and the <c>j</c> macro, the headers to find forged ones, and the right to add and delete headers.</summary>
+    public PluginNeeds Needs => PluginNeeds.Connect | PluginNeeds.Headers | PluginNeeds.AddHeaders | PluginNeeds.ChangeHeaders;
+
+    public void ConfigureServices(IServiceCollection services, IConfiguration section)
+    {
+        services.AddSingleton(AuthResultsOptions.FromConfiguration(section));
+    }
+
+    public MessageFilter CreateFilter(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<AuthResultsOptions>();
+        var logger = (ILogger?)services.GetService<ILogger<AuthResultsPlugin>>() ?? NullLogger.Instance;
+        var order = services.GetService<IConfiguration>()?.GetSection("Plugins:Order").GetChildren()
+            .Select(c => c.Value).OfType<string>().ToList() ?? [];
+        return new AuthResultsFilter(options, new ResultsBuilder(options, order, logger), HostName.Value, logger);
+    }
+
+    /// <summary>The last fallback for the authserv-id; the system call is made once.</summary>
+    private static readonly Lazy<string> HostName = new(System.Net.Dns.GetHostName);
+}

@@ -1,0 +1,33 @@
+using Milters.Abstractions;
+using Milters.AuthResults.Syntax;
+
+namespace Milters.AuthResults;
+
+/// <summary>One existing Authentication-Results header chosen for removal.</summary>
+/// <param name="Occurrence">1-based, among the headers of that name in the message as it arrived (SMFIR_CHGHEADER index).</param>
+internal readonly record struct ForgedHeader(string Name, int Occurrence, string? AuthservId);
+
+/// <summary>Finds the Authentication-Results headers to remove (RFC 8601 §5).</summary>
+internal static class ForgedHeaders
+{
+    /// <summary>
+    /// The headers to remove, highest occurrence first. The host contract counts occurrences in the original
+    /// message, so order would not matter there; deleting from the bottom up also stays right for a peer that
+    /// renumbers after each deletion (OpenDKIM lost headers to that).
+    /// </summary>
+    public static IReadOnlyList<ForgedHeader> Find(IReadOnlyList<HeaderField> headers, AuthservIdMatcher ours, Removal removal)
+    {
+        var found = new List<ForgedHeader>();
+        var occurrence = 0;
+        foreach (var h in headers)
+        {
+            if (!h.Is(AuthResultsParser.FieldName)) continue;
+            occurrence++;
+            var id = AuthservIdReader.Read(h.Value);
+            if (removal == Removal.All || ours.IsOurs(id))
+                found.Add(new ForgedHeader(h.Name, occurrence, id));
+        }
+        found.Reverse();
+        return found;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text;
+
+namespace Milters.AuthResults.Syntax;
+
+/// <summary>
+/// How a value is written so that it parses back to exactly itself (RFC 8601 §2.2). MimeKit's writer is
+/// not used here: it quotes every value that contains a tspecial, so identities would come out as
+/// <c>smtp.mailfrom="user@example.com"</c> although RFC 8601 §2.2 says an email identity MUST use the
+/// <c>[local-part] "@" domain-name</c> form, and it writes the authserv-id bare even when it is not a token.
+/// </summary>
+internal static class PValueSyntax
+{
+    /// <summary>quoted-string with DQUOTE and backslash escaped as quoted-pairs (RFC 5322 §3.2.4).</summary>
+    public static string QuoteString(string content)
+    {
+        var sb = new StringBuilder(content.Length + 2).Append('"');
+        foreach (var c in content)
+        {
+            if (c is '"' or '\\') sb.Append('\\');
+            sb.Append(c);
+        }
+        return sb.Append('"').ToString();
+    }
+
+    /// <summary>RFC 2045 value (authserv-id, reason): a token when it is one, else a quoted-string.</summary>
+    public static string Value(string value) => Grammar.IsToken(value) ? value : QuoteString(value);
+
+    /// <summary>
+    /// pvalue: a token as is; an identity <c>[local-part] "@" domain-name</c> as is when its local-part is a
+    /// dot-atom or an already canonical quoted-string; anything else (":" of an IPv6 address, "/", spaces,
+    /// a domain that is no domain-name …) as one quoted-string.
+    /// </summary>
+    public static string PValue(string value)
+    {
+        if (Grammar.IsToken(value)) return value;
+        return IsIdentity(value) ? value : QuoteString(value);
+    }
+
+    /// <summary>True when <paramref name="value"/> is <c>[ [ local-part ] "@" ] domain-name</c> written canonically.</summary>
+    public static bool IsIdentity(string value)
+    {
+        var at = value.LastIndexOf('@');
+        if (at < 0 || !Grammar.IsDomainName(value.AsSpan(at + 1))) return false;
+        var local = value[..at];
+        if (local.Length == 0 || Grammar.IsDotAtomText(local, utf8: true)) return true;
+        if (local.Length < 2 || local[0] != '"') return false;
+
+        // A quoted local-part is written as is only if our parser gives back the same text.
+        var cursor = new HeaderCursor(local, utf8: true);
+        return cursor.TryReadQuotedString(out var content) && cursor.Position == local.Length
+            && QuoteString(content) == local;
+    }
+
+    /// <summary>
+    /// Makes text safe to place in a header: a CR or LF (with the white space that follows it) becomes one
+    /// space, other control characters become a space, so nothing a plugin passes on can start a new
+    /// header line or break a quoted-string.
+    /// </summary>
+    public static string Sanitize(string text)
+    {
+        var clean = true;
+        foreach (var c in text) if (Grammar.IsControl(c)) { clean = false; break; }
+        if (clean) return text;
+
+        var sb = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '\r' or '\n')
+            {
+                while (i + 1 < text.Length && (text[i + 1] is '\r' or '\n' || Grammar.IsWsp(text[i + 1]))) i++;
+                sb.Append(' ');
+            }
+            else sb.Append(Grammar.IsControl(c) ? ' ' : c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Human text (reason, comment): sanitized, runs of white space collapsed, trimmed.</summary>
+    public static string NormalizeText(string text)
+    {
+        var s = Sanitize(text);
+        var sb = new StringBuilder(s.Length);
+        foreach (var c in s)
+        {
+            if (c == ' ' && (sb.Length == 0 || sb[^1] == ' ')) continue;
+            sb.Append(c);
+        }
+        if (sb.Length > 0 && sb[^1] == ' ') sb.Length--;
+        return sb.ToString();
+    }
+}
