@@ -1,2 +1,4 @@
-// Entry point; the hosting work fills this in (CLI, configuration, listener).
-return 0;
+using Milters.Host.Commands;
+
+// `milters [COMMAND] [options]`; see CommandLineApp for dispatch and Hosting/ for the milter itself.
+return await CommandLineApp.RunAsync(args, Console.Out, Console.Error);

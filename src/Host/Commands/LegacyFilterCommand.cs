@@ -1,0 +1,36 @@
+using Milters.Host.Compat;
+using Milters.Host.Hosting;
+
+namespace Milters.Host.Commands;
+
+/// <summary>
+/// `milters dk-filter ARGS` / `milters sid-filter ARGS`: runs the milter configured by an old filter's
+/// command line. The translated settings are layered over the configuration with the highest priority;
+/// our own long options (--config, --plugins, --nameserver, --Section:Key=value) still apply.
+/// </summary>
+public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCommand
+{
+    public string Name => translator.Tool;
+
+    public string Summary => $"run the milter with {translator.Tool}'s command-line flags";
+
+    /// <summary>The configuration this command line amounts to (also used by tests and `migrate`).</summary>
+    public StartupArguments Translate(IReadOnlyList<string> args)
+    {
+        var legacyArgs = new List<string>();
+        var commandLine = HostCommandLine.Parse(args, legacyArgs);
+        LegacyTranslation translation;
+        try
+        {
+            translation = translator.Translate(legacyArgs);
+        }
+        catch (LegacyCommandLineException e)
+        {
+            throw new StartupException($"{translator.Tool}: {e.Message}", e);
+        }
+        return new StartupArguments(commandLine, translation.Settings);
+    }
+
+    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken) =>
+        MilterHostBuilder.RunAsync(Translate(args), MilterProtocol.Register, cancellationToken);
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Sockets;
+using DnsClient;
+using DnsClient.Protocol;
+using Milters.Abstractions;
+using AbsTxtRecord = Milters.Abstractions.TxtRecord;
+using MxRecord = Milters.Abstractions.MxRecord;
+
+namespace Milters.Host.Dns;
+
+/// <summary>
+/// The host's one resolver, over DnsClient's <see cref="LookupClient"/> configured once from
+/// <see cref="DnsOptions"/>. Queries are asked as absolute names (no search list), truncated UDP answers are
+/// retried over TCP, and every outcome maps to a <see cref="DnsStatus"/> rather than an exception, because
+/// SPF and DomainKeys treat "no record", "no domain" and "try later" differently (RFC 7208 §2.6.6, §4.3).
+/// </summary>
+public sealed class DnsClientResolver : IDnsResolver
+{
+    private readonly LookupClient client;
+
+    public DnsClientResolver(DnsOptions options)
+    {
+        Options = options;
+        var clientOptions = options.Servers.Count == 0
+            ? new LookupClientOptions()
+            : new LookupClientOptions(options.Servers.ToArray());
+        clientOptions.Timeout = options.Timeout;
+        clientOptions.Retries = options.Retries;
+        clientOptions.UseCache = options.UseCache;
+        clientOptions.UseTcpFallback = true;
+        clientOptions.ThrowDnsErrors = false;
+        // NXDOMAIN from one server is the answer, not a reason to ask the next (that would double the
+        // lookups SPF counts); servers are tried in the configured order, as resolv.conf does.
+        clientOptions.ContinueOnDnsError = false;
+        clientOptions.ContinueOnEmptyResponse = false;
+        clientOptions.UseRandomNameServer = false;
+        clientOptions.CacheFailedResults = false;
+        clientOptions.EnableAuditTrail = false;
+        client = new LookupClient(clientOptions);
+    }
+
+    public DnsOptions Options { get; }
+
+    public async ValueTask<DnsAnswer<AbsTxtRecord>> QueryTxtAsync(string name, CancellationToken cancellationToken = default)
+    {
+        // Each RR's character-strings stay separate (RFC 7208 §3.3 joins them; RFC 4870 §3.2.3 too — the caller decides).
+        return await QueryAsync(name, QueryType.TXT, r => r.Answers.TxtRecords().Select(t => new AbsTxtRecord(t.Text.ToArray())), cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask<DnsAnswer<IPAddress>> QueryAAsync(string name, CancellationToken cancellationToken = default) =>
+        QueryAsync(name, QueryType.A, r => r.Answers.ARecords().Select(a => a.Address), cancellationToken);
+
+    public ValueTask<DnsAnswer<IPAddress>> QueryAaaaAsync(string name, CancellationToken cancellationToken = default) =>
+        QueryAsync(name, QueryType.AAAA, r => r.Answers.AaaaRecords().Select(a => a.Address), cancellationToken);
+
+    public ValueTask<DnsAnswer<MxRecord>> QueryMxAsync(string name, CancellationToken cancellationToken = default) =>
+        QueryAsync(name, QueryType.MX, r => r.Answers.MxRecords().Select(m => new MxRecord(m.Preference, TrimDot(m.Exchange.Value))), cancellationToken);
+
+    public ValueTask<DnsAnswer<string>> QueryPtrAsync(IPAddress address, CancellationToken cancellationToken = default)
+    {
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        return QueryAsync(address.GetArpaName(), QueryType.PTR, r => r.Answers.PtrRecords().Select(p => TrimDot(p.PtrDomainName.Value)), cancellationToken);
+    }
+
+    private async ValueTask<DnsAnswer<T>> QueryAsync<T>(string name, QueryType type, Func<IDnsQueryResponse, IEnumerable<T>> select, CancellationToken cancellationToken)
+    {
+        DnsQuestion question;
+        try
+        {
+            question = new DnsQuestion(Absolute(name), type, QueryClass.IN);
+        }
+        catch (ArgumentException e)
+        {
+            return DnsAnswer<T>.Of(DnsStatus.Error, $"invalid name \"{name}\": {e.Message}");
+        }
+
+        IDnsQueryResponse response;
+        try
+        {
+            response = await client.QueryAsync(question, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DnsResponseException e) when (e.Code == DnsResponseCode.ConnectionTimeout)
+        {
+            return DnsAnswer<T>.Of(DnsStatus.Timeout, e.Message);
+        }
+        catch (DnsResponseException e)
+        {
+            return DnsAnswer<T>.Of(DnsStatus.Error, e.Message);
+        }
+        catch (Exception e) when (e is SocketException or IOException or FormatException or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        {
+            // A malformed answer or a local socket failure: the caller must treat it as temporary.
+            return DnsAnswer<T>.Of(DnsStatus.Error, e.Message);
+        }
+
+        switch (response.Header.ResponseCode)
+        {
+            case DnsHeaderResponseCode.NoError:
+                var records = select(response).ToArray();
+                return records.Length == 0 ? DnsAnswer<T>.Of(DnsStatus.NoData) : new DnsAnswer<T>(DnsStatus.Ok, records);
+            case DnsHeaderResponseCode.NotExistentDomain:
+                return DnsAnswer<T>.Of(DnsStatus.NxDomain);
+            case DnsHeaderResponseCode.FormatError:
+                return DnsAnswer<T>.Of(DnsStatus.Error, "the server answered FORMERR");
+            default:
+                return DnsAnswer<T>.Of(DnsStatus.ServerFailure, $"the server answered {response.Header.ResponseCode}");
+        }
+    }
+
+    /// <summary>A trailing dot makes the name absolute: no search list, ever.</summary>
+    private static string Absolute(string name) => name.EndsWith('.') ? name : name + ".";
+
+    private static string TrimDot(string name) => name.Length > 1 && name.EndsWith('.') ? name[..^1] : name;
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using Milters.Host.Dns;
+using Milters.Host.Keys;
+using Milters.Host.Pipeline;
+using Milters.Host.Plugins;
+
+namespace Milters.Host.Hosting;
+
+/// <summary>
+/// Everything built from one reading of the configuration: listen options, resolver, key table and plugin
+/// set. Built whole or not at all, so a reload either swaps in a complete new generation or keeps the old.
+/// </summary>
+public sealed record HostGeneration(
+    MiltersConfiguration Configuration,
+    ListenOptions Listen,
+    DnsOptions Dns,
+    SigningKeyTable Keys,
+    string PluginDirectory,
+    PluginSet Plugins)
+{
+    public static HostGeneration Build(MiltersConfiguration configuration, ILoggerFactory loggerFactory, PluginCatalog catalog)
+    {
+        var root = configuration.Root;
+        var listen = ListenOptions.FromConfiguration(root);
+        var dns = DnsOptions.FromConfiguration(root);
+        var keyDir = configuration.File is null ? null : Path.GetDirectoryName(configuration.File);
+        var keys = SigningKeyTable.Load(KeyTableOptions.FromConfiguration(root, keyDir), loggerFactory.CreateLogger("Milters.Keys"));
+        var resolver = new DnsClientResolver(dns);
+        var plugins = new PluginSetFactory(catalog).Build(root, resolver, keys, loggerFactory);
+        return new HostGeneration(configuration, listen, dns, keys, PluginSetFactory.PluginDirectory(root), plugins);
+    }
+
+    /// <summary>The effective settings in a few lines (check-config, and the start-up log).</summary>
+    public IEnumerable<string> Describe()
+    {
+        yield return $"configuration: {Configuration.File ?? "(no file; built-in defaults)"}";
+        yield return $"socket: {Listen.Socket}";
+        if (Listen.Socket.IsTcp) yield return $"allowed clients: {Listen.AllowedClients}";
+        else yield return $"socket mode: {Convert.ToString((int)Listen.UnixSocketMode, 8).PadLeft(4, '0')}";
+        yield return $"plugins directory: {PluginDirectory}";
+        yield return "plugin order: " + (Plugins.Plugins.Count == 0
+            ? "(none)"
+            : string.Join(" -> ", Plugins.Plugins.Select(p => $"{p.Name} (on error: {p.OnError})")));
+        yield return $"dns: {Dns}";
+        yield return $"signing keys: {(Keys.AllKeys.Count == 0 ? "none" : string.Join(", ", Keys.AllKeys.Select(k => k.ToString())))}";
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Milters.Host.Milter;
+using Milters.Host.Pipeline;
+using Milters.Host.Plugins;
+
+namespace Milters.Host.Hosting;
+
+/// <summary>
+/// Composes the milter process: configuration → logging → first generation (keys, resolver, plugins) →
+/// bound socket, all before the host starts, so each start-up failure is one clear line. Then the generic
+/// host runs the listener (a BackgroundService) with systemd integration (readiness notification, journald
+/// console format) and SIGTERM/SIGINT handling.
+/// </summary>
+public static class MilterHostBuilder
+{
+    /// <param name="arguments">What to build the configuration from.</param>
+    /// <param name="addProtocol">Registers the <see cref="IMilterConnectionHandler"/> (tests may pass their own).</param>
+    public static IHost Build(StartupArguments arguments, Action<IServiceCollection> addProtocol)
+    {
+        var configuration = arguments.BuildConfiguration();
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ApplicationName = "milters",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        MiltersLogging.Configure(builder.Logging, configuration.Root);
+        builder.Services.AddSystemd();
+
+        var services = builder.Services;
+        services.AddSingleton(arguments);
+        services.AddSingleton<PluginCatalog>();
+        services.AddSingleton(sp => new PluginSetProvider(
+            HostGeneration.Build(configuration, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PluginCatalog>())));
+        services.AddSingleton<IPluginSetProvider>(sp => sp.GetRequiredService<PluginSetProvider>());
+        services.AddSingleton(sp => sp.GetRequiredService<PluginSetProvider>().Generation.Listen);
+        services.AddSingleton<MilterListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<MilterListener>());
+        services.AddSingleton<ReloadService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReloadService>());
+        addProtocol(services);
+
+        // The host waits for the listener's drain (bounded by Listen:DrainTimeout) plus a little for the rest.
+        var drain = ListenOptions.FromConfiguration(configuration.Root).DrainTimeout;
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + TimeSpan.FromSeconds(5));
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Builds the first generation and binds the socket (each failure a <see cref="StartupException"/>),
+    /// writes the pid file, drops privileges, then runs until SIGTERM/SIGINT.
+    /// </summary>
+    public static async Task<int> RunAsync(StartupArguments arguments, Action<IServiceCollection> addProtocol, CancellationToken cancellationToken)
+    {
+        using var host = Build(arguments, addProtocol);
+        var provider = host.Services.GetRequiredService<PluginSetProvider>();
+        var listener = host.Services.GetRequiredService<MilterListener>();
+        listener.Bind();
+
+        var root = provider.Generation.Configuration.Root;
+        using var pidFile = root["Hosting:PidFile"] is { Length: > 0 } pidPath ? PidFile.Write(pidPath) : null;
+        if (root["Hosting:User"] is { Length: > 0 } user) PrivilegeDrop.Drop(user);
+
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milters.Host");
+        foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
+
+        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+}

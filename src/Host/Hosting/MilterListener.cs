@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Milters.Host.Milter;
+
+namespace Milters.Host.Hosting;
+
+/// <summary>
+/// Accepts MTA connections on the configured socket and hands each to the milter protocol handler.
+/// <see cref="Bind"/> runs before the host starts (so "address already in use" is a clean start-up error
+/// and privileges can be dropped after it). On shutdown: stop accepting, let conversations finish the
+/// message in flight (bounded by Listen:DrainTimeout), then close what is left.
+/// </summary>
+public sealed partial class MilterListener : BackgroundService
+{
+    private readonly ListenOptions options;
+    private readonly IMilterConnectionHandler handler;
+    private readonly ILogger<MilterListener> logger;
+    private readonly ConcurrentDictionary<long, Connection> connections = new();
+    private Socket? listenSocket;
+    private long nextId;
+
+    public MilterListener(ListenOptions options, IMilterConnectionHandler handler, ILogger<MilterListener> logger)
+    {
+        this.options = options;
+        this.handler = handler;
+        this.logger = logger;
+    }
+
+    /// <summary>The bound endpoint (the real port when the spec asked for one chosen by the system).</summary>
+    public EndPoint? LocalEndPoint => listenSocket?.LocalEndPoint;
+
+    public int ActiveConnections => connections.Count;
+
+    private sealed record Connection(Socket Socket, Task Task);
+
+    /// <summary>Creates and binds the listening socket; a failure is a <see cref="StartupException"/> in one line.</summary>
+    public void Bind()
+    {
+        if (listenSocket is not null) return;
+        listenSocket = SocketBinder.Bind(options, logger);
+        if (options.Socket.IsTcp && !options.AllowedClients.IsExplicit && listenSocket.LocalEndPoint is IPEndPoint ep && !IPAddress.IsLoopback(ep.Address))
+            LogOpenWithoutAllowList(options.Socket.Text);
+        LogListening(options.Socket.Text, options.Socket.IsTcp ? options.AllowedClients.ToString() : "(unix socket: file permissions)");
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Bind();
+        var socket = listenSocket!;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                Socket accepted;
+                try
+                {
+                    accepted = await socket.AcceptAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) { break; }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+                {
+                    continue; // the client gave up before we accepted it
+                }
+                catch (SocketException e)
+                {
+                    // EMFILE and friends: log, breathe, go on rather than die.
+                    LogAcceptFailed(e.Message);
+                    await Task.Delay(100, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                Admit(accepted, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) { }
+        finally
+        {
+            socket.Dispose();
+            if (options.Socket.Kind == SocketKind.Unix) TryDeleteSocketFile(options.Socket.Path!);
+        }
+
+        await DrainAsync().ConfigureAwait(false);
+    }
+
+    private void Admit(Socket accepted, CancellationToken stoppingToken)
+    {
+        string peer;
+        if (options.Socket.IsTcp)
+        {
+            var remote = (IPEndPoint)accepted.RemoteEndPoint!;
+            var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+            peer = remote.AddressFamily == AddressFamily.InterNetworkV6 && !remote.Address.IsIPv4MappedToIPv6 ? $"[{address}]:{remote.Port}" : $"{address}:{remote.Port}";
+            if (!options.AllowedClients.Allows(remote.Address))
+            {
+                LogRefused(peer, options.Socket.Text);
+                accepted.Dispose();
+                return;
+            }
+            // Everything answering one command leaves in one write; without NODELAY, Nagle + delayed ACK
+            // would hold the end-of-message reply back ~40 ms (libmilter's well-known loss).
+            accepted.NoDelay = true;
+        }
+        else
+        {
+            peer = options.Socket.Text;
+        }
+
+        var id = Interlocked.Increment(ref nextId);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = Task.Run(async () =>
+        {
+            await started.Task.ConfigureAwait(false);
+            try
+            {
+                await using var stream = new NetworkStream(accepted, ownsSocket: true);
+                await handler.HandleAsync(stream, peer, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                LogConnectionLost(peer, e.Message);
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception e)
+            {
+                // The handler promises not to throw for peer errors; anything else is our bug. Keep serving.
+                LogHandlerFailed(e, peer);
+            }
+            finally
+            {
+                accepted.Dispose();
+                connections.TryRemove(id, out _);
+            }
+        });
+        connections[id] = new Connection(accepted, task);
+        started.SetResult();
+    }
+
+    private async Task DrainAsync()
+    {
+        var pending = connections.Values.ToArray();
+        if (pending.Length == 0) return;
+        LogDraining(pending.Length, options.DrainTimeout);
+        var all = Task.WhenAll(pending.Select(c => c.Task));
+        if (await Task.WhenAny(all, Task.Delay(options.DrainTimeout)).ConfigureAwait(false) == all) return;
+
+        var left = connections.Values.ToArray();
+        LogDrainTimedOut(left.Length);
+        foreach (var c in left)
+        {
+            try { c.Socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+            c.Socket.Dispose();
+        }
+        await Task.WhenAny(Task.WhenAll(left.Select(c => c.Task)), Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+    }
+
+    private void TryDeleteSocketFile(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { LogSocketFileNotRemoved(path, e.Message); }
+    }
+
+    public override void Dispose()
+    {
+        listenSocket?.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Socket}; allowed clients: {Allowed}")]
+    private partial void LogListening(string socket, string allowed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "listening on {Socket}, a non-loopback address, but Listen:AllowedClients is not set: only loopback clients (127.0.0.0/8, ::1) will be served; list your MTAs' addresses there")]
+    private partial void LogOpenWithoutAllowList(string socket);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refused connection from {Peer} on {Socket}: not in Listen:AllowedClients")]
+    private partial void LogRefused(string peer, string socket);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "accept failed: {Error}")]
+    private partial void LogAcceptFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "connection from {Peer} lost: {Error}")]
+    private partial void LogConnectionLost(string peer, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "connection from {Peer}: unexpected failure in the milter handler")]
+    private partial void LogHandlerFailed(Exception e, string peer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopped accepting; waiting up to {Timeout} for {Count} connection(s) to finish")]
+    private partial void LogDraining(int count, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} connection(s) still busy after the drain timeout: closing them")]
+    private partial void LogDrainTimedOut(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not remove socket file {Path}: {Error}")]
+    private partial void LogSocketFileNotRemoved(string path, string error);
+}

@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Milters.Host.Plugins;
+
+namespace Milters.Host.Hosting;
+
+/// <summary>
+/// SIGHUP: read the configuration, the key table and the plugin configuration again and swap them in for
+/// new connections. Connections in flight keep the set they started with. A new configuration that fails to
+/// build is refused with one log line, and the running one stays.
+/// </summary>
+public sealed partial class ReloadService : IHostedService, IDisposable
+{
+    private readonly StartupArguments arguments;
+    private readonly PluginSetProvider provider;
+    private readonly PluginCatalog catalog;
+    private readonly ILoggerFactory loggerFactory;
+    private readonly ILogger<ReloadService> logger;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private PosixSignalRegistration? registration;
+
+    public ReloadService(StartupArguments arguments, PluginSetProvider provider, PluginCatalog catalog, ILoggerFactory loggerFactory, ILogger<ReloadService> logger)
+    {
+        this.arguments = arguments;
+        this.provider = provider;
+        this.catalog = catalog;
+        this.loggerFactory = loggerFactory;
+        this.logger = logger;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true; // SIGHUP must not end the process
+                _ = Task.Run(ReloadAsync);
+            });
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        registration?.Dispose();
+        registration = null;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Builds a new generation and swaps it in; returns false (and keeps the old one) when it cannot be built.</summary>
+    public async Task<bool> ReloadAsync()
+    {
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var old = provider.Generation;
+            HostGeneration next;
+            try
+            {
+                next = HostGeneration.Build(arguments.BuildConfiguration(), loggerFactory, catalog);
+            }
+            catch (StartupException e)
+            {
+                LogRefused(e.Message);
+                return false;
+            }
+
+            if (next.Listen.Socket.Text != old.Listen.Socket.Text)
+                LogSocketChanged(old.Listen.Socket.Text, next.Listen.Socket.Text);
+            provider.Swap(next);
+            LogReloaded(next.Configuration.File ?? "(defaults)", string.Join(", ", next.Plugins.Plugins.Select(p => p.Name)), next.Keys.AllKeys.Count);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        registration?.Dispose();
+        gate.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "reload refused, keeping the running configuration: {Error}")]
+    private partial void LogRefused(string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listen:Socket changed from {Old} to {New}: a restart is needed to listen there; the old socket stays")]
+    private partial void LogSocketChanged(string old, string @new);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "configuration reloaded from {File}: plugins {Order}; {Keys} signing key(s)")]
+    private partial void LogReloaded(string file, string order, int keys);
+}

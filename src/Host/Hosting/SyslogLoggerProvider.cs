@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Milters.Host.Hosting;
+
+/// <summary>
+/// Logs to the local syslog daemon the way dk-filter and sid-filter did (openlog("…", LOG_PID, LOG_MAIL)),
+/// so lines land in /var/log/maillog: RFC 3164 datagrams on the Unix socket /dev/log, facility mail,
+/// ident "milters" with the pid. Written here because no maintained Microsoft.Extensions.Logging syslog
+/// provider is available to this project (the package lists hold none), and the format is one line of code.
+/// </summary>
+public sealed class SyslogLoggerProvider : ILoggerProvider
+{
+    public const string DefaultSocketPath = "/dev/log";
+    private const int FacilityMail = 2; // LOG_MAIL (RFC 3164 §4.1.1)
+
+    private readonly string socketPath;
+    private readonly string ident;
+    private readonly LogLevel minimum;
+    private readonly object gate = new();
+    private readonly int pid = Environment.ProcessId;
+    private Socket? socket;
+    private bool warned;
+
+    public SyslogLoggerProvider(string? socketPath = null, string ident = "milters", LogLevel minimum = LogLevel.Trace)
+    {
+        this.socketPath = socketPath ?? DefaultSocketPath;
+        this.ident = ident;
+        this.minimum = minimum;
+    }
+
+    public ILogger CreateLogger(string categoryName) => new SyslogLogger(this, minimum);
+
+    /// <summary>LOG_EMERG..LOG_DEBUG (RFC 3164 §4.1.1 table 2).</summary>
+    public static int Severity(LogLevel level) => level switch
+    {
+        LogLevel.Critical => 2,    // LOG_CRIT
+        LogLevel.Error => 3,       // LOG_ERR
+        LogLevel.Warning => 4,     // LOG_WARNING
+        LogLevel.Information => 6, // LOG_INFO
+        _ => 7,                    // LOG_DEBUG
+    };
+
+    /// <summary>"&lt;PRI&gt;Mmm dd hh:mm:ss ident[pid]: message" — what glibc's syslog(3) sends to /dev/log.</summary>
+    public string Format(LogLevel level, string message, DateTime localTime)
+    {
+        var pri = FacilityMail * 8 + Severity(level);
+        // RFC 3164 §4.1.2: the day is space-padded ("Nov  9").
+        var stamp = localTime.ToString("MMM", CultureInfo.InvariantCulture) + " " +
+                    localTime.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2) + " " +
+                    localTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+        return $"<{pri}>{stamp} {ident}[{pid}]: {message}";
+    }
+
+    internal void Write(LogLevel level, string message)
+    {
+        var bytes = Encoding.UTF8.GetBytes(Format(level, OneLine(message), DateTime.Now));
+        lock (gate)
+        {
+            for (var attempt = 0; attempt < 2; attempt++)
+            {
+                try
+                {
+                    socket ??= Connect();
+                    socket.Send(bytes);
+                    return;
+                }
+                catch (SocketException e)
+                {
+                    // syslogd restarted (ECONNREFUSED) or is absent: reconnect once, then give up on this line.
+                    socket?.Dispose();
+                    socket = null;
+                    if (attempt == 1 && !warned)
+                    {
+                        warned = true;
+                        Console.Error.WriteLine($"milters: cannot log to syslog at {socketPath}: {e.Message}");
+                    }
+                }
+            }
+        }
+    }
+
+    private Socket Connect()
+    {
+        var s = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new UnixDomainSocketEndPoint(socketPath));
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
+    }
+
+    private static string OneLine(string message) =>
+        message.Contains('\n') || message.Contains('\r') ? message.Replace("\r\n", " ").Replace('\n', ' ').Replace('\r', ' ') : message;
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            socket?.Dispose();
+            socket = null;
+        }
+    }
+
+    private sealed class SyslogLogger(SyslogLoggerProvider provider, LogLevel minimum) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= minimum;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            var message = formatter(state, exception);
+            if (exception is not null) message += $": {exception.GetType().Name}: {exception.Message}";
+            provider.Write(logLevel, message);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using Milters.Abstractions;
+
+namespace Milters.Host.Keys;
+
+/// <summary>The loaded key table: every key read at start-up (or reload), looked up by sender address.</summary>
+public sealed class SigningKeyTable : ISigningKeyTable
+{
+    private readonly (SigningKey Key, IReadOnlyList<SenderPattern> Senders)[] entries;
+
+    private SigningKeyTable((SigningKey Key, IReadOnlyList<SenderPattern> Senders)[] entries)
+    {
+        this.entries = entries;
+        AllKeys = entries.Select(e => e.Key).ToArray();
+    }
+
+    public static SigningKeyTable Empty { get; } = new([]);
+
+    public IReadOnlyList<SigningKey> AllKeys { get; }
+
+    /// <summary>Reads every key file; the first failure is a start-up (or reload) error naming the file.</summary>
+    public static SigningKeyTable Load(KeyTableOptions options, ILogger logger)
+    {
+        var loaded = new List<(SigningKey, IReadOnlyList<SenderPattern>)>();
+        var rsaByFile = new Dictionary<string, System.Security.Cryptography.RSA>(StringComparer.Ordinal);
+        foreach (var entry in options.Entries)
+        {
+            if (!rsaByFile.TryGetValue(entry.KeyFile, out var rsa))
+            {
+                rsa = KeyFileLoader.Load(entry.KeyFile, options.Strict, logger);
+                rsaByFile[entry.KeyFile] = rsa;
+            }
+            loaded.Add((new SigningKey(entry.Domain, entry.Selector, entry.KeyFile, rsa), entry.Senders));
+        }
+        return new SigningKeyTable(loaded.ToArray());
+    }
+
+    public IReadOnlyList<SigningKey> FindKeys(string signingAddress)
+    {
+        List<SigningKey>? found = null;
+        foreach (var (key, senders) in entries)
+        {
+            foreach (var pattern in senders)
+            {
+                if (!pattern.Matches(signingAddress)) continue;
+                (found ??= new List<SigningKey>()).Add(key);
+                break;
+            }
+        }
+        return found is null ? Array.Empty<SigningKey>() : found;
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Milters.Abstractions;
+
+namespace Milters.TestPlugins.HeaderStamp;
+
+/// <summary>
+/// Test-only plugin: at end of message adds <c>Header: Value</c>, or rejects (550 5.7.1), or throws, as its
+/// section says (<c>Header</c> default X-Milters-Stamp, <c>Value</c> default its name, <c>Reject</c>, <c>Throw</c>).
+/// Its name is the file name of its dll, so one build copied as StampA/StampA.dll and StampB/StampB.dll
+/// gives two independent plugins (two sections, two places in the order) — how the drop-in tests show that
+/// the configured order is the order of effects.
+/// </summary>
+public sealed class HeaderStampPlugin : IMilterPlugin
+{
+    public HeaderStampPlugin()
+    {
+        var file = Path.GetFileNameWithoutExtension(typeof(HeaderStampPlugin).Assembly.Location);
+        Name = string.IsNullOrEmpty(file) ? "HeaderStamp" : file;
+    }
+
+    public string Name { get; }
+
+    public PluginNeeds Needs => PluginNeeds.AddHeaders;
+
+    public void ConfigureServices(IServiceCollection services, IConfiguration section)
+    {
+        services.AddSingleton(new HeaderStampOptions
+        {
+            Header = section["Header"] is { Length: > 0 } h ? h : "X-Milters-Stamp",
+            Value = section["Value"] ?? Name,
+            Reject = bool.TryParse(section["Reject"], out var reject) && reject,
+            Throw = bool.TryParse(section["Throw"], out var fail) && fail,
+        });
+    }
+
+    public MessageFilter CreateFilter(IServiceProvider services) =>
+        new HeaderStampFilter(services.GetRequiredService<HeaderStampOptions>());
+}
+
+public sealed class HeaderStampOptions
+{
+    public string Header { get; init; } = "X-Milters-Stamp";
+    public string Value { get; init; } = "HeaderStamp";
+    public bool Reject { get; init; }
+    public bool Throw { get; init; }
+}
+
+internal sealed class HeaderStampFilter(HeaderStampOptions options) : MessageFilter
+{
+    public override ValueTask<Verdict> EndOfMessageAsync(IMessageContext context)
+    {
+        if (options.Throw) throw new InvalidOperationException($"HeaderStamp was told to throw ({options.Header})");
+        if (options.Reject) return new(Verdict.RejectWith("550", "5.7.1", $"rejected by {options.Header}"));
+        // Values carry their own leading space: the host negotiates SMFIP_HDR_LEADSPC.
+        context.Edits.AddHeader(options.Header, " " + options.Value);
+        return Verdict.ContinueTask;
+    }
+}
