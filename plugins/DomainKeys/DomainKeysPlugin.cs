@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Milters.Abstractions;
+using Milters.DomainKeys.Signing;
+
+namespace Milters.DomainKeys;
+
+/// <summary>
+/// DomainKeys (RFC 4870) signing and verification: dk-filter's job inside the milter chain. Keys come from
+/// the host's central key table; DNS from the host's resolver.
+/// </summary>
+public sealed class DomainKeysPlugin : IMilterPlugin
+{
+    public string Name => "DomainKeys";
+
+    // Connection address and macros decide signing; headers and body are hashed; signatures are inserted
+    // (SMFIF_ADDHDRS covers insert) and -C may quarantine.
+    public PluginNeeds Needs =>
+        PluginNeeds.Connect | PluginNeeds.MailFrom | PluginNeeds.Headers | PluginNeeds.EndOfHeaders | PluginNeeds.Body
+        | PluginNeeds.AddHeaders | PluginNeeds.Quarantine;
+
+    public void ConfigureServices(IServiceCollection services, IConfiguration section)
+    {
+        var options = new DomainKeysOptions();
+        section.Bind(options);
+        options.Validate();
+        var internalHostsConfigured = section.GetSection(nameof(DomainKeysOptions.InternalHosts)).Exists();
+        services.AddSingleton(options);
+        services.AddSingleton(sp => new SigningPolicy(
+            options,
+            sp.GetRequiredService<ISigningKeyTable>().AllKeys.Select(k => k.Domain),
+            internalHostsConfigured));
+    }
+
+    public MessageFilter CreateFilter(IServiceProvider services) => new DomainKeysFilter(
+        services.GetRequiredService<DomainKeysOptions>(),
+        services.GetRequiredService<SigningPolicy>(),
+        services.GetRequiredService<ISigningKeyTable>(),
+        services.GetRequiredService<IDnsResolver>(),
+        services.GetRequiredService<ILogger<DomainKeysFilter>>());
+}

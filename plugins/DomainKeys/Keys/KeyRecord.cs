@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using Milters.DomainKeys.Tags;
+
+namespace Milters.DomainKeys.Keys;
+
+/// <summary>
+/// A DomainKeys public key record (RFC 4870 §3.2.3), TXT at selector._domainkey.domain:
+/// <c>k=rsa</c> (default), <c>p=</c> base64 SubjectPublicKeyInfo (empty: revoked), <c>g=</c> granularity
+/// matched against the local part, <c>t=y</c> testing, <c>n=</c> notes. Unknown tags (DKIM's v=, h=, s=)
+/// are ignored, as §3.2.3 asks.
+/// </summary>
+internal sealed class KeyRecord
+{
+    private KeyRecord(RSA? key, string? granularity, bool testing, string? notes)
+    {
+        PublicKey = key;
+        Granularity = granularity;
+        Testing = testing;
+        Notes = notes;
+    }
+
+    /// <summary>The key, or null when the record revokes it (empty p=).</summary>
+    public RSA? PublicKey { get; }
+
+    public bool IsRevoked => PublicKey is null;
+
+    /// <summary>g= as published; null or empty: any local part may use the key.</summary>
+    public string? Granularity { get; }
+
+    /// <summary>t=y: the domain is testing (RFC 4870 §3.2.3: treat like unsigned mail).</summary>
+    public bool Testing { get; }
+
+    public string? Notes { get; }
+
+    public static bool TryParse(string text, out KeyRecord? record, out string? error)
+    {
+        record = null;
+        if (!TagList.TryParse(text, out var tags, out error)) return false;
+
+        var k = tags["k"];
+        if (k is not null && !string.Equals(k, "rsa", StringComparison.OrdinalIgnoreCase))
+        {
+            error = $"unsupported key type k={k}";
+            return false;
+        }
+        var p = tags["p"];
+        if (p is null)
+        {
+            error = "missing p= tag";
+            return false;
+        }
+        var testing = (tags["t"] ?? "").Split(':').Any(f => f.Trim() == "y");
+        var g = tags["g"];
+        var n = tags["n"];
+        p = TagList.RemoveWhiteSpace(p);
+        if (p.Length == 0)
+        {
+            record = new KeyRecord(null, g, testing, n);
+            return true;
+        }
+        byte[] der;
+        try
+        {
+            der = Convert.FromBase64String(p);
+        }
+        catch (FormatException)
+        {
+            error = "p= is not base64";
+            return false;
+        }
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportSubjectPublicKeyInfo(der, out var read);
+            if (read != der.Length) throw new CryptographicException("trailing bytes after the key");
+        }
+        catch (CryptographicException)
+        {
+            // Some early publishers put a bare PKCS#1 RSAPublicKey in p=; accept that too.
+            try
+            {
+                rsa.ImportRSAPublicKey(der, out _);
+            }
+            catch (CryptographicException e)
+            {
+                rsa.Dispose();
+                error = $"p= is not an RSA public key ({e.Message})";
+                return false;
+            }
+        }
+        record = new KeyRecord(rsa, g, testing, n);
+        return true;
+    }
+
+    /// <summary>
+    /// Does the granularity allow <paramref name="localPart"/>? Empty or absent g= allows all (RFC 4870
+    /// §3.2.3); otherwise an exact match, with one "*" matching any run (as Mail::DKIM applies it).
+    /// </summary>
+    public bool AllowsLocalPart(string localPart)
+    {
+        var g = Granularity;
+        if (string.IsNullOrEmpty(g)) return true;
+        var star = g.IndexOf('*');
+        if (star < 0) return string.Equals(g, localPart, StringComparison.Ordinal);
+        var prefix = g[..star];
+        var suffix = g[(star + 1)..];
+        return localPart.Length >= prefix.Length + suffix.Length
+            && localPart.StartsWith(prefix, StringComparison.Ordinal)
+            && localPart.EndsWith(suffix, StringComparison.Ordinal);
+    }
+}

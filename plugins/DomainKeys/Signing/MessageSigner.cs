@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using Milters.Abstractions;
+using Milters.DomainKeys.Canonicalization;
+
+namespace Milters.DomainKeys.Signing;
+
+/// <summary>
+/// Signs one message with one or more keys. All signatures cover the same header fields with the same
+/// canonicalization, so one SHA-1 over header fields and body serves every key (RFC 4870 §3.4: the hash is
+/// over the canonical header fields followed by the canonical body).
+/// </summary>
+internal sealed class MessageSigner : IDisposable
+{
+    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+    private readonly IBodyCanonicalizer body;
+
+    /// <param name="headers">All header fields; the signatures go above them, so all are "below" the signature.</param>
+    /// <param name="omit">Field names never signed (dk-filter -o).</param>
+    /// <param name="writeHeaderList">Write h= even when every field is signed (dk-filter -H).</param>
+    public MessageSigner(CanonicalizationAlgorithm canonicalization, IReadOnlyList<HeaderField> headers,
+        IReadOnlyCollection<string> omit, bool writeHeaderList)
+    {
+        Canonicalization = canonicalization;
+        var sink = new HashSink(hash);
+        var signed = new List<string>(headers.Count);
+        var omitted = false;
+        foreach (var h in headers)
+        {
+            if (omit.Contains(h.Name.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                omitted = true;
+                continue;
+            }
+            HeaderCanonicalizer.Write(canonicalization, h, sink);
+            signed.Add(h.Name.Trim());
+        }
+        // Without h= a verifier hashes every field below the signature, so a skipped field forces the list.
+        HeaderNames = writeHeaderList || omitted ? signed : null;
+        body = BodyCanonicalizer.Create(canonicalization, sink);
+    }
+
+    public CanonicalizationAlgorithm Canonicalization { get; }
+
+    /// <summary>The h= list to write, or null for none.</summary>
+    public IReadOnlyList<string>? HeaderNames { get; private set; }
+
+    /// <summary>Force an h= list (several signatures must not cover each other).</summary>
+    public void RequireHeaderList(IReadOnlyList<HeaderField> headers, IReadOnlyCollection<string> omit) =>
+        HeaderNames ??= headers.Select(h => h.Name.Trim()).Where(n => !omit.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
+
+    public void Body(ReadOnlySpan<byte> chunk) => body.Write(chunk);
+
+    /// <summary>Ends the body and returns the SHA-1 digest to sign.</summary>
+    public byte[] Finish()
+    {
+        body.Finish();
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary>RSA PKCS#1 v1.5 over the SHA-1 digest (RFC 4870 §3.3 a=rsa-sha1).</summary>
+    public static byte[] Sign(RSA key, byte[] digest) =>
+        key.SignHash(digest, HashAlgorithmName.SHA1, RSASignaturePadding.Pkcs1);
+
+    public void Dispose() => hash.Dispose();
+}

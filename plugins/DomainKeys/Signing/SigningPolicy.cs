@@ -1,0 +1,124 @@
+using Milters.Abstractions;
+using Milters.DomainKeys.Verifying;
+
+namespace Milters.DomainKeys.Signing;
+
+/// <summary>What the plugin does with one message.</summary>
+internal enum MessageRole
+{
+    /// <summary>Neither sign nor verify (peer connection, or the mode has nothing to do).</summary>
+    Ignore,
+    Sign,
+    Verify,
+}
+
+/// <summary>The decision for one message and why (for the log).</summary>
+internal sealed record SigningDecision(MessageRole Role, SendingAddress? Address, string Why, bool ExternalSendingAsOurs = false);
+
+/// <summary>
+/// dk-filter's sign-or-verify rules. The signing address is Sender, else From; its domain (or a parent,
+/// with subdomain signing) must be a signing domain; and the origin must be trusted: an internal host, an
+/// SMTP AUTH session ({auth_type}/{auth_authen}), a listed {daemon_name}, or a listed macro. A message that
+/// already carries a DomainKey-Signature is never signed again. Everything else is verified (mode permitting).
+/// </summary>
+internal sealed class SigningPolicy
+{
+    private static readonly string[] DefaultInternalHosts = ["127.0.0.1", "::1"];
+
+    private readonly DomainKeysOptions options;
+    private readonly HostList internalHosts;
+    private readonly HostList externalHosts;
+    private readonly HostList peers;
+    private readonly HashSet<string> signingDomains;
+    private readonly List<(string Name, string[]? Values)> macros;
+
+    /// <param name="internalHostsConfigured">False when the configuration has no InternalHosts key: the default applies.</param>
+    public SigningPolicy(DomainKeysOptions options, IEnumerable<string> keyTableDomains, bool internalHostsConfigured = true)
+    {
+        this.options = options;
+        internalHosts = new HostList(internalHostsConfigured ? options.InternalHosts : DefaultInternalHosts);
+        externalHosts = new HostList(options.ExternalHosts);
+        peers = new HostList(options.PeerHosts);
+        signingDomains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var d in options.Domains.Count > 0 ? ExpandDomains(options.Domains) : keyTableDomains)
+            signingDomains.Add(d.Trim().TrimEnd('.'));
+        macros = options.SigningMacros
+            .SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(ParseMacro)
+            .ToList();
+    }
+
+    public IReadOnlyCollection<string> SigningDomains => signingDomains;
+
+    public bool IsPeer(ConnectionInfo connection) => !peers.IsEmpty && peers.Contains(connection);
+
+    public SigningDecision Decide(ConnectionInfo connection, IMacros macroValues, IReadOnlyList<HeaderField> headers)
+    {
+        if (IsPeer(connection)) return new(MessageRole.Ignore, null, "peer host");
+
+        var verifyOrIgnore = options.Verifies ? MessageRole.Verify : MessageRole.Ignore;
+        var address = SendingAddress.Find(headers, lastOccurrence: false);
+        if (!options.Signs) return new(verifyOrIgnore, address, "verify-only mode");
+        if (address is null) return new(verifyOrIgnore, null, "no Sender or From address");
+        if (!IsSigningDomain(address.Domain)) return new(verifyOrIgnore, address, $"{address.Domain} is not a signing domain");
+        if (headers.Any(h => h.Is(DomainKeySignature.HeaderName)))
+            return new(verifyOrIgnore, address, "already carries a DomainKey-Signature");
+        if (TrustedOrigin(connection, macroValues) is { } why) return new(MessageRole.Sign, address, why);
+        return new(verifyOrIgnore, address, "origin not trusted for signing", !externalHosts.Contains(connection));
+    }
+
+    public bool IsSigningDomain(string domain)
+    {
+        domain = domain.TrimEnd('.');
+        if (signingDomains.Contains(domain)) return true;
+        if (!options.SubDomains) return false;
+        foreach (var d in signingDomains)
+            if (DomainNames.IsSameOrSubdomain(domain, d)) return true;
+        return false;
+    }
+
+    /// <summary>Why the origin may have its mail signed, or null.</summary>
+    public string? TrustedOrigin(ConnectionInfo connection, IMacros macroValues)
+    {
+        if (internalHosts.Contains(connection)) return "internal host";
+        if (!string.IsNullOrEmpty(macroValues.Get("auth_authen")) || !string.IsNullOrEmpty(macroValues.Get("auth_type")))
+            return "authenticated";
+        var daemon = macroValues.Get("daemon_name");
+        if (daemon is not null && options.SigningDaemons.Any(m => string.Equals(m, daemon, StringComparison.OrdinalIgnoreCase)))
+            return $"daemon {daemon}";
+        foreach (var (name, values) in macros)
+        {
+            var value = macroValues.Get(name);
+            if (value is null) continue;
+            if (values is null || values.Contains(value, StringComparer.Ordinal)) return $"macro {name}";
+        }
+        return null;
+    }
+
+    private static (string, string[]?) ParseMacro(string spec)
+    {
+        var eq = spec.IndexOf('=');
+        if (eq < 0) return (spec.Trim('{', '}'), null);
+        return (spec[..eq].Trim().Trim('{', '}'), spec[(eq + 1)..].Split('|'));
+    }
+
+    private static IEnumerable<string> ExpandDomains(IEnumerable<string> specs)
+    {
+        foreach (var spec in specs)
+        {
+            foreach (var part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!part.StartsWith('/'))
+                {
+                    yield return part;
+                    continue;
+                }
+                foreach (var line in File.ReadAllLines(part))
+                {
+                    var d = line.Split('#')[0].Trim();
+                    if (d.Length > 0) yield return d;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+namespace Milters.DomainKeys.Tags;
+
+/// <summary>
+/// A DomainKeys tag=value list (RFC 4870 §3.2.3 for key records, §3.3 for DomainKey-Signature):
+/// tags separated by ";", folding white space allowed around names, "=" and values; an empty element
+/// (e.g. after a trailing ";") is allowed. Values are returned trimmed; inner white space is kept (callers
+/// that need it gone, like b= and p=, strip it).
+/// </summary>
+internal sealed class TagList
+{
+    private readonly List<KeyValuePair<string, string>> tags;
+
+    private TagList(List<KeyValuePair<string, string>> tags) => this.tags = tags;
+
+    public IReadOnlyList<KeyValuePair<string, string>> Tags => tags;
+
+    /// <summary>The value of a tag (names are case-sensitive, as in RFC 4870), or null when absent.</summary>
+    public string? this[string name]
+    {
+        get
+        {
+            foreach (var t in tags)
+                if (t.Key == name) return t.Value;
+            return null;
+        }
+    }
+
+    public bool Contains(string name) => this[name] is not null;
+
+    /// <summary>
+    /// Parses <paramref name="text"/>. Fails on an element without "=", an invalid tag name or a tag given
+    /// twice (RFC 4870 does not define which of two would count, so the list is malformed).
+    /// </summary>
+    public static bool TryParse(string text, out TagList list, out string? error)
+    {
+        var result = new List<KeyValuePair<string, string>>();
+        list = new TagList(result);
+        foreach (var element in text.Split(';'))
+        {
+            var spec = Trim(element);
+            if (spec.Length == 0) continue;
+            var eq = spec.IndexOf('=');
+            if (eq < 0)
+            {
+                error = $"tag without '=': \"{Shorten(spec)}\"";
+                return false;
+            }
+            var name = Trim(spec[..eq]);
+            if (!IsTagName(name))
+            {
+                error = $"invalid tag name \"{Shorten(name)}\"";
+                return false;
+            }
+            foreach (var t in result)
+            {
+                if (t.Key == name)
+                {
+                    error = $"tag {name}= given twice";
+                    return false;
+                }
+            }
+            result.Add(new(name, Trim(spec[(eq + 1)..])));
+        }
+        error = null;
+        return true;
+    }
+
+    /// <summary>Removes folding white space (SP, HTAB, CR, LF) anywhere: for base64 values (b=, p=).</summary>
+    public static string RemoveWhiteSpace(string value)
+    {
+        if (value.AsSpan().IndexOfAny(" \t\r\n") < 0) return value;
+        return string.Create(value.Length - Count(value), value, static (dest, src) =>
+        {
+            var i = 0;
+            foreach (var c in src)
+                if (!IsWhiteSpace(c)) dest[i++] = c;
+        });
+    }
+
+    private static int Count(string value)
+    {
+        var n = 0;
+        foreach (var c in value)
+            if (IsWhiteSpace(c)) n++;
+        return n;
+    }
+
+    private static bool IsWhiteSpace(char c) => c is ' ' or '\t' or '\r' or '\n';
+
+    private static string Trim(string s) => s.Trim(' ', '\t', '\r', '\n');
+
+    // tag-name = ALPHA *ALNUMPUNC, ALNUMPUNC = ALPHA / DIGIT / "_" (the grammar RFC 4870 shares with DKIM).
+    private static bool IsTagName(string name)
+    {
+        if (name.Length == 0 || !char.IsAsciiLetter(name[0])) return false;
+        foreach (var c in name)
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_') return false;
+        return true;
+    }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}

@@ -1,0 +1,104 @@
+using Milters.DomainKeys.Canonicalization;
+using Milters.DomainKeys.Tags;
+
+namespace Milters.DomainKeys.Verifying;
+
+/// <summary>
+/// A parsed DomainKey-Signature header field (RFC 4870 §3.3):
+/// <c>a=rsa-sha1; q=dns; c=simple|nofws; d=domain; s=selector; [h=name:name;] b=base64</c>.
+/// </summary>
+internal sealed record DomainKeySignature(
+    string Domain,
+    string Selector,
+    CanonicalizationAlgorithm Canonicalization,
+    IReadOnlyList<string>? HeaderNames,
+    byte[] Data)
+{
+    public const string HeaderName = "DomainKey-Signature";
+
+    /// <summary>The only algorithm DomainKeys defines (RFC 4870 §3.3 a=).</summary>
+    public const string RsaSha1 = "rsa-sha1";
+
+    /// <summary>The only query method (RFC 4870 §3.3 q=).</summary>
+    public const string DnsQuery = "dns";
+
+    /// <summary>Where the key lives: selector._domainkey.domain (RFC 4870 §3.2.2).</summary>
+    public string KeyName => $"{Selector}._domainkey.{Domain}";
+
+    /// <summary>
+    /// Parses and checks the tags. Defaults as the deployed verifiers apply them: a= rsa-sha1, c= simple,
+    /// and — unless <paramref name="requireQueryTag"/> — q= dns (RFC 4870 says q= MUST be present;
+    /// Mail::DKIM accepts its absence "to be merciful", and so do we by default).
+    /// </summary>
+    public static bool TryParse(string value, bool requireQueryTag, out DomainKeySignature? signature, out string? error)
+    {
+        signature = null;
+        if (!TagList.TryParse(value, out var tags, out error)) return false;
+
+        var a = tags["a"];
+        if (a is not null && !string.Equals(a, RsaSha1, StringComparison.OrdinalIgnoreCase))
+        {
+            error = $"unsupported algorithm a={a}";
+            return false;
+        }
+        var q = tags["q"];
+        if (q is null && requireQueryTag)
+        {
+            error = "missing q= tag";
+            return false;
+        }
+        if (q is not null && !string.Equals(q, DnsQuery, StringComparison.OrdinalIgnoreCase))
+        {
+            error = $"unsupported query method q={q}";
+            return false;
+        }
+        var c = tags["c"];
+        var canon = CanonicalizationAlgorithm.Simple;
+        if (c is not null && !CanonicalizationNames.TryParse(c, out canon))
+        {
+            error = $"unsupported canonicalization c={c}";
+            return false;
+        }
+        var d = tags["d"];
+        if (string.IsNullOrEmpty(d))
+        {
+            error = d is null ? "missing d= tag" : "empty d= tag";
+            return false;
+        }
+        var s = tags["s"];
+        if (string.IsNullOrEmpty(s))
+        {
+            error = s is null ? "missing s= tag" : "empty s= tag";
+            return false;
+        }
+        var b = tags["b"];
+        if (string.IsNullOrEmpty(b))
+        {
+            error = b is null ? "missing b= tag" : "empty b= tag";
+            return false;
+        }
+        byte[] data;
+        try
+        {
+            data = Convert.FromBase64String(TagList.RemoveWhiteSpace(b));
+        }
+        catch (FormatException)
+        {
+            error = "b= is not base64";
+            return false;
+        }
+
+        IReadOnlyList<string>? names = null;
+        var h = tags["h"];
+        if (h is not null)
+        {
+            names = h.Split(':')
+                .Select(n => n.Trim(' ', '\t', '\r', '\n'))
+                .Where(n => n.Length > 0)
+                .ToArray();
+        }
+
+        signature = new DomainKeySignature(d.TrimEnd('.').ToLowerInvariant(), s, canon, names, data);
+        return true;
+    }
+}

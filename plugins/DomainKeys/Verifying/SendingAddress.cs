@@ -1,0 +1,59 @@
+using MimeKit;
+using Milters.Abstractions;
+
+namespace Milters.DomainKeys.Verifying;
+
+/// <summary>
+/// The sending address of RFC 4870 §3.1/§3.5: the Sender header if present, else From. Addresses are parsed
+/// with MimeKit (the first mailbox of the field, groups flattened).
+/// </summary>
+internal sealed record SendingAddress(string Address, string LocalPart, string Domain, bool FromSender)
+{
+    /// <summary>"sender" or "from": the RFC 8601 property name (header.sender / header.from).</summary>
+    public string PropertyName => FromSender ? "sender" : "from";
+
+    /// <summary>
+    /// Finds it among <paramref name="headers"/>. With <paramref name="lastOccurrence"/> the last field of each
+    /// name counts (what Mail::DKIM does for the signed fields), otherwise the first. A Sender that does not
+    /// parse falls back to From.
+    /// </summary>
+    public static SendingAddress? Find(IEnumerable<HeaderField> headers, bool lastOccurrence)
+    {
+        HeaderField? sender = null, from = null;
+        foreach (var h in headers)
+        {
+            if (h.Is("Sender")) { if (sender is null || lastOccurrence) sender = h; }
+            else if (h.Is("From")) { if (from is null || lastOccurrence) from = h; }
+        }
+        return (sender is null ? null : Parse(sender.Value, true)) ?? (from is null ? null : Parse(from.Value, false));
+    }
+
+    public static SendingAddress? Parse(string value, bool fromSender)
+    {
+        if (!InternetAddressList.TryParse(ParserOptions.Default, value, out var list)) return null;
+        var mailbox = list.Mailboxes.FirstOrDefault();
+        if (mailbox is null) return null;
+        var address = mailbox.Address;
+        var at = address.LastIndexOf('@');
+        if (at <= 0 || at == address.Length - 1) return null;
+        return new SendingAddress(address, address[..at], address[(at + 1)..].TrimEnd('.').ToLowerInvariant(), fromSender);
+    }
+
+    /// <summary>Is <paramref name="domain"/> the address's domain or one of its parents (RFC 4870 §3.5 step 4)?</summary>
+    public bool IsInDomain(string domain) => DomainNames.IsSameOrSubdomain(Domain, domain);
+}
+
+internal static class DomainNames
+{
+    /// <summary>True when <paramref name="name"/> equals <paramref name="parent"/> or lies below it (case-insensitive).</summary>
+    public static bool IsSameOrSubdomain(string name, string parent)
+    {
+        name = name.TrimEnd('.');
+        parent = parent.TrimEnd('.');
+        if (parent.Length == 0) return false;
+        if (string.Equals(name, parent, StringComparison.OrdinalIgnoreCase)) return true;
+        return name.Length > parent.Length
+            && name[name.Length - parent.Length - 1] == '.'
+            && name.EndsWith(parent, StringComparison.OrdinalIgnoreCase);
+    }
+}
