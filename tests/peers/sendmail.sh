@@ -8,7 +8,7 @@ PEERS_NAME=sendmail
 
 usage() {
   cat <<EOF
-usage: sendmail.sh start|restart|stop|status|messages|last|clear|log|cf [options]
+usage: sendmail.sh start|restart|stop|status|messages|last|clear|log|cf|fetch [options]
   --dir DIR                  state dir                        [PEERS_SENDMAIL_DIR, default /tmp/peers-sendmail]
   --port N                   MTA listener, {daemon_name}=MTA  [PEERS_SENDMAIL_PORT, default 2525]
   --submission-port N        MSA listener, {daemon_name}=MSA  [PEERS_SENDMAIL_SUBMISSION_PORT, default 2587]
@@ -227,6 +227,7 @@ case "$CMD" in
   clear) find "$DIR/mail/Maildir" -type f -delete 2>/dev/null || true ;;
   log) grep -a "$LABEL\[" "$SYSLOG_DIR/syslog" 2>/dev/null | tail -n 50 ;;
   cf) cat "$DIR/etc/sendmail.mc" ;;
+  fetch) peers_need_pkgs m4 sendmail-cf; sm_binary ;;   # install/unpack only (test command warms the cache)
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -56,6 +56,13 @@ public sealed class DnsServer : IDisposable
     public IReadOnlyList<string> QueriesFor(string name) =>
         QueryLog().Split('\n').Where(l => l.Contains($"query: {name.TrimEnd('.')} ", StringComparison.OrdinalIgnoreCase)).ToList();
 
+    /// <summary>
+    /// Whether a query log line was asked over TCP. BIND writes the flags after the type: "+" / "-" (RD), then
+    /// E(0) (EDNS), T (TCP), D (DO), C (CD), S (signed), K (cookie), e.g. "IN TXT +E(0)TK".
+    /// </summary>
+    public static bool IsOverTcp(string queryLogLine) =>
+        System.Text.RegularExpressions.Regex.IsMatch(queryLogLine, @" IN \S+ [+-](E\(\d+\))?[A-Z]*T");
+
     /// <summary>Starts a server serving the given zone text (records with absolute names).</summary>
     public static DnsServer StartWithZone(string zoneText)
     {

@@ -25,6 +25,12 @@ public sealed class MilterProcessOptions
     public List<string> Args { get; } = new();
 
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Test-only plugins (tests/TestPlugins/&lt;Name&gt;) laid out into the process's own plugins folder, which becomes
+    /// Plugins:Directory unless the config names one. Plugins:Order is not touched: the config says it.
+    /// </summary>
+    public List<string> TestPlugins { get; } = new();
 }
 
 /// <summary>
@@ -114,6 +120,13 @@ public sealed class MilterProcess : IDisposable
         var config = (JsonObject)options.Config.DeepClone();
         if (config["Listen"] is not JsonObject listen) config["Listen"] = listen = new JsonObject();
         listen["Socket"] = socket.Spec;
+        if (options.TestPlugins.Count > 0)
+        {
+            var pluginsDir = dir["plugins"];
+            foreach (var name in options.TestPlugins) TestPluginFolder.LayOut(name, pluginsDir);
+            if (config["Plugins"] is not JsonObject plugins) config["Plugins"] = plugins = new JsonObject();
+            if (plugins["Directory"] is null) plugins["Directory"] = pluginsDir;
+        }
         var configPath = dir["milters.json"];
         File.WriteAllText(configPath, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 

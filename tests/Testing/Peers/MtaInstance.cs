@@ -32,6 +32,14 @@ public abstract class MtaInstance : IDisposable
         Milter = milter;
     }
 
+    /// <summary>Starts a private Postfix or Sendmail calling MILTER (null = none) with the given default action.</summary>
+    public static MtaInstance Start(MtaKind kind, MilterSocket? milter, string defaultAction = "tempfail") => kind switch
+    {
+        MtaKind.Postfix => PostfixInstance.Start(milter, defaultAction),
+        MtaKind.Sendmail => SendmailInstance.Start(milter, defaultAction),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
     /// <summary>"postfix" or "sendmail".</summary>
     public abstract string Name { get; }
 
@@ -93,4 +101,11 @@ public abstract class MtaInstance : IDisposable
         Dir.Dispose();
         GC.SuppressFinalize(this);
     }
+}
+
+/// <summary>The two real MTAs the tests run.</summary>
+public enum MtaKind
+{
+    Postfix,
+    Sendmail,
 }
