@@ -15,11 +15,12 @@ internal static class ChartCommand
     {
         var a = new ArgReader(args, new HashSet<string>());
         string output = a.Require("out");
-        string title = a.Get("title") ?? "Milter signing throughput and latency";
+        string title = a.Get("title") ?? "messages/s (higher is better)";
         string? traffic = a.Get("traffic");
         string? sizes = a.Get("sizes");
         int width = int.Parse(a.Get("width") ?? "1400");
         int height = int.Parse(a.Get("height") ?? "560");
+        string latencyTitle = a.Get("latency-title") ?? "p99 end-of-message latency (lower is better)";
         a.RejectUnknown();
         if (a.Positional.Count == 0) throw new ArgumentException("chart needs at least one results file (JSON lines from --json)");
 
@@ -39,8 +40,8 @@ internal static class ChartCommand
             .ToList();
 
         var concurrencies = results.Select(r => r.Connections).Distinct().Order().ToArray();
-        var throughput = Panel($"{title}: messages/s (higher is better)", "messages per second (log)", concurrencies);
-        var latency = Panel("p99 end-of-message latency (lower is better)", "p99 latency, ms (log)", concurrencies);
+        var throughput = Panel(title, "messages per second (log)", concurrencies);
+        var latency = Panel(latencyTitle, "p99 latency, ms (log)", concurrencies);
         var palette = new ScottPlot.Palettes.Category10();
         for (int i = 0; i < series.Count; i++)
         {
@@ -56,8 +57,7 @@ internal static class ChartCommand
         throughput.ShowLegend(Alignment.LowerRight);
         latency.ShowLegend(Alignment.UpperLeft);
 
-        var multiplot = new Multiplot();
-        multiplot.AddPlot(throughput);
+        var multiplot = new Multiplot(throughput);
         multiplot.AddPlot(latency);
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         multiplot.SavePng(output, width, height);
