@@ -1,0 +1,54 @@
+using Milters.SenderId.Spf;
+
+namespace Milters.SenderId;
+
+/// <summary>The Received-SPF header field of RFC 7208 §9.1 for one check.</summary>
+public static class ReceivedSpfHeader
+{
+    public const string Name = "Received-SPF";
+
+    /// <summary>
+    /// Received-SPF: result (comment) client-ip=; envelope-from=; helo=; receiver=; identity=;
+    /// (key-value-list of RFC 7208 §9.1, values quoted where they are not dot-atoms).
+    /// </summary>
+    public static string Format(SpfOutcome outcome, SpfRequest request, string mailFrom, string receiver)
+    {
+        var ip = request.Ip.IsIPv4MappedToIPv6 ? request.Ip.MapToIPv4() : request.Ip;
+        var identity = request.IsHeloIdentity ? "helo" : "mailfrom";
+        var comment = Comment(outcome, request, receiver, ip.ToString());
+        var parts = new List<string>
+        {
+            $"client-ip={Quote(ip.ToString())}",
+            $"envelope-from={Quote(mailFrom)}",
+            $"helo={Quote(request.Helo)}",
+            $"receiver={Quote(receiver)}",
+            $"identity={identity}",
+        };
+        if (outcome.Mechanism is not null) parts.Add($"mechanism={Quote(outcome.Mechanism)}");
+        return $" {outcome.Result.ToToken()} ({comment})\r\n\t{string.Join(";\r\n\t", parts)};";
+    }
+
+    private static string Comment(SpfOutcome outcome, SpfRequest request, string receiver, string ip)
+    {
+        var domain = request.Domain;
+        var text = outcome.Result switch
+        {
+            SpfResult.Pass => $"domain of {request.Sender} designates {ip} as permitted sender",
+            SpfResult.Fail => $"domain of {request.Sender} does not designate {ip} as permitted sender",
+            SpfResult.SoftFail => $"domain of transitioning {request.Sender} does not designate {ip} as permitted sender",
+            SpfResult.Neutral => $"{ip} is neither permitted nor denied by domain of {request.Sender}",
+            SpfResult.None => $"{domain} does not designate permitted sender hosts",
+            SpfResult.TempError => $"error in processing during lookup of {request.Sender}: {outcome.Reason}",
+            _ => $"error in processing during lookup of {request.Sender}: {outcome.Reason}",
+        };
+        // Parentheses and backslashes would end or escape the comment (RFC 5322 §3.2.2).
+        return $"{receiver}: " + text.Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");
+    }
+
+    private static string Quote(string value)
+    {
+        if (value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~.".Contains(c)) && !value.StartsWith('.') && !value.EndsWith('.'))
+            return value;
+        return "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    }
+}
