@@ -62,7 +62,7 @@ public sealed record SpfSuiteCase(
         if (v6) dns.AddAaaa(name, address.ToString()); else dns.AddA(name, address.ToString());
     }
 
-    public SpfRequest Request() => SpfRequest.ForMailFrom(IPAddress.Parse(Host), MailFrom, Helo);
+    public SpfRequest Request(SpfScope scope = SpfScope.Spf) => SpfRequest.ForMailFrom(IPAddress.Parse(Host), MailFrom, Helo, scope);
 
     /// <summary>"DEFAULT" in the suites means: the checker's default explanation is set to that word.</summary>
     public SpfEvaluatorOptions Options() => new() { DefaultExplanation = "DEFAULT", ReceiverName = "receivingdomain.com" };
@@ -95,12 +95,14 @@ public static class SpfSuite
 
     public static string DataPath(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "data", .. parts]);
 
-    public static IReadOnlyList<SpfSuiteCase> Load(string file)
+    public static IReadOnlyList<SpfSuiteCase> Load(string file) => Load("spf", file);
+
+    public static IReadOnlyList<SpfSuiteCase> Load(string folder, string file)
     {
         lock (Cache)
         {
-            if (Cache.TryGetValue(file, out var cached)) return cached;
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(DataPath("spf", file)));
+            if (Cache.TryGetValue(folder + "/" + file, out var cached)) return cached;
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(DataPath(folder, file)));
             var suite = Path.GetFileNameWithoutExtension(file);
             var cases = new List<SpfSuiteCase>();
             foreach (var scenario in doc.RootElement.GetProperty("scenarios").EnumerateArray())
@@ -117,16 +119,16 @@ public static class SpfSuite
                         dns));
                 }
             }
-            Cache[file] = cases;
+            Cache[folder + "/" + file] = cases;
             return cases;
         }
     }
 
     /// <summary>Runs one case; returns null when it passes, else what went wrong.</summary>
-    public static async Task<string?> RunAsync(SpfSuiteCase c)
+    public static async Task<string?> RunAsync(SpfSuiteCase c, SpfScope scope = SpfScope.Spf)
     {
         var evaluator = new SpfEvaluator(c.BuildResolver(), c.Options());
-        var outcome = await evaluator.CheckHostAsync(c.Request());
+        var outcome = await evaluator.CheckHostAsync(c.Request(scope));
         var token = outcome.Result.ToToken();
         // "ambiguous" is pyspf's harsh-mode word; a plain checker answers one of the others listed.
         if (!c.Results.Contains(token))
