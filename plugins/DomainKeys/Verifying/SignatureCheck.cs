@@ -40,7 +40,10 @@ internal sealed class SignatureCheck : IDisposable
         early = null;
         if (!DomainKeySignature.TryParse(headers[index].Value, requireQueryTag, out var signature, out var error))
         {
-            early = new VerificationResult(AuthResultCode.PermError, $"bad signature syntax: {error}", VerificationFailure.BadSignature);
+            // Name the domain and selector when the tag list itself is readable, for the report.
+            Tags.TagList.TryParse(headers[index].Value, out var tags, out _);
+            early = new VerificationResult(AuthResultCode.PermError, $"bad signature syntax: {error}", VerificationFailure.BadSignature,
+                NonEmpty(tags["d"])?.ToLowerInvariant(), NonEmpty(tags["s"]));
             return null;
         }
         var below = new List<HeaderField>(headers.Count - index - 1);
@@ -63,6 +66,8 @@ internal sealed class SignatureCheck : IDisposable
         }
         return new SignatureCheck(signature, identity, covered, resolver, cancellation);
     }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     public void Body(ReadOnlySpan<byte> chunk) => body.Write(chunk);
 
