@@ -14,8 +14,11 @@ public sealed class AuthResultsPlugin : IMilterPlugin
 {
     public string Name => "AuthResults";
 
-    /// <summary>CONNECT for the client address and the <c>j</c> macro, the headers to find forged ones, and the right to add and delete headers.</summary>
-    public PluginNeeds Needs => PluginNeeds.Connect | PluginNeeds.Headers | PluginNeeds.AddHeaders | PluginNeeds.ChangeHeaders;
+    /// <summary>
+    /// CONNECT for the client address and the <c>j</c> macro, the headers to find forged ones, the right to add
+    /// and delete headers; before end of message it only watches (ObserveOnly).
+    /// </summary>
+    public PluginNeeds Needs => PluginNeeds.Connect | PluginNeeds.Headers | PluginNeeds.AddHeaders | PluginNeeds.ChangeHeaders | PluginNeeds.ObserveOnly;
 
     public void ConfigureServices(IServiceCollection services, IConfiguration section)
     {
