@@ -36,7 +36,7 @@ public sealed class ClientAllowList
             if (entry.Length == 0) continue;
             if (entry.Contains('/'))
             {
-                if (!IPNetwork.TryParse(entry, out var network))
+                if (!IPNetwork.TryParse(entry, out var network) || !IPAddress.TryParse(entry[..entry.IndexOf('/')], out var given) || !given.Equals(network.BaseAddress))
                     throw new StartupException($"Listen:AllowedClients: \"{entry}\" is not an address or CIDR network (host bits must be zero, e.g. 10.0.0.0/8)");
                 list.Add(network);
             }

@@ -59,6 +59,7 @@ public static class MilterHostBuilder
         var provider = host.Services.GetRequiredService<PluginSetProvider>();
         var listener = host.Services.GetRequiredService<MilterListener>();
         listener.Bind();
+        host.Services.GetRequiredService<IMilterConnectionHandler>();
 
         var root = provider.Generation.Configuration.Root;
         using var pidFile = root["Hosting:PidFile"] is { Length: > 0 } pidPath ? PidFile.Write(pidPath) : null;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milters.Host.Milter;
@@ -16,16 +17,18 @@ namespace Milters.Host.Hosting;
 public sealed partial class MilterListener : BackgroundService
 {
     private readonly ListenOptions options;
-    private readonly IMilterConnectionHandler handler;
+    private readonly IServiceProvider services;
+    private IMilterConnectionHandler? handler;
     private readonly ILogger<MilterListener> logger;
     private readonly ConcurrentDictionary<long, Connection> connections = new();
     private Socket? listenSocket;
     private long nextId;
 
-    public MilterListener(ListenOptions options, IMilterConnectionHandler handler, ILogger<MilterListener> logger)
+    /// <summary>The handler is resolved after <see cref="Bind"/>, so "address already in use" is reported first.</summary>
+    public MilterListener(ListenOptions options, IServiceProvider services, ILogger<MilterListener> logger)
     {
         this.options = options;
-        this.handler = handler;
+        this.services = services;
         this.logger = logger;
     }
 
@@ -49,6 +52,7 @@ public sealed partial class MilterListener : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Bind();
+        handler ??= services.GetRequiredService<IMilterConnectionHandler>();
         var socket = listenSocket!;
         try
         {
@@ -116,7 +120,7 @@ public sealed partial class MilterListener : BackgroundService
             try
             {
                 await using var stream = new NetworkStream(accepted, ownsSocket: true);
-                await handler.HandleAsync(stream, peer, stoppingToken).ConfigureAwait(false);
+                await handler!.HandleAsync(stream, peer, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
             {

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Milters.Testing.Peers;
+
+namespace Milters.Host.Tests.Hosting;
+
+/// <summary>The built `milters` run as a process: exit codes and the one-line errors an administrator sees.</summary>
+public class CommandLineProcessTests : IDisposable
+{
+    private readonly TempDir dir = new("hcli");
+
+    public void Dispose() => dir.Dispose();
+
+    /// <summary>A config with the HeaderStamp test plugin laid out in this test's own plugins folder.</summary>
+    private string Config(Action<JsonObject>? edit = null)
+    {
+        var plugins = dir["plugins"];
+        if (!Directory.Exists(Path.Combine(plugins, "HeaderStamp"))) TestPluginFolder.LayOut("HeaderStamp", plugins);
+        var config = new JsonObject
+        {
+            ["Plugins"] = new JsonObject { ["Directory"] = plugins, ["Order"] = new JsonArray("HeaderStamp") },
+            ["Dns"] = new JsonObject { ["Servers"] = new JsonArray("127.0.0.1:1") },
+        };
+        edit?.Invoke(config);
+        var path = dir["milters.json"];
+        File.WriteAllText(path, config.ToJsonString());
+        return path;
+    }
+
+    private static ProcessResult Milters(params string[] args) => MilterProcess.RunCommand(args, TimeSpan.FromSeconds(90));
+
+    private static void AssertOneLineError(ProcessResult result, string expected)
+    {
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.False(result.TimedOut, result.ToString());
+        Assert.Equal(expected, result.StandardError.Trim());
+    }
+
+    [Fact]
+    public void Port_in_use_is_one_clear_line()
+    {
+        using var occupier = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        occupier.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        occupier.Listen();
+        var port = ((IPEndPoint)occupier.LocalEndPoint!).Port;
+
+        var result = Milters("--config", Config(), "-p", $"inet:{port}@127.0.0.1");
+        AssertOneLineError(result, $"cannot listen on inet:{port}@127.0.0.1: address already in use");
+    }
+
+    [Fact]
+    public void Missing_config_file_is_named()
+    {
+        var path = dir["absent.json"];
+        AssertOneLineError(Milters("--config", path), $"cannot read configuration file {path}: file not found");
+    }
+
+    [Fact]
+    public void Malformed_config_file_is_named_with_the_line()
+    {
+        var path = dir["broken.json"];
+        File.WriteAllText(path, "{\n  \"Listen\": {\n    \"Socket\": inet:8891\n  }\n}\n");
+        var result = Milters("check-config", "--config", path);
+        Assert.NotEqual(0, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Trim().Split('\n'));
+        Assert.StartsWith($"configuration file {path} is not valid JSON at line 3", line);
+    }
+
+    [Fact]
+    public void Unknown_plugin_names_it_and_the_folder()
+    {
+        var path = Config(c => c["Plugins"]!["Order"] = new JsonArray("HeaderStamp", "NoSuchPlugin"));
+        AssertOneLineError(Milters("check-config", "--config", path),
+            $"plugin \"NoSuchPlugin\" in Plugins:Order was not found in {dir["plugins"]} (plugin folders there: HeaderStamp)");
+    }
+
+    [Fact]
+    public void Bad_socket_spec_says_what_is_wrong()
+    {
+        AssertOneLineError(Milters("--config", Config(), "-p", "inet:88x1@127.0.0.1"),
+            "bad socket specification \"inet:88x1@127.0.0.1\": \"88x1\" is not a port number (1-65535)");
+    }
+
+    [Fact]
+    public void Unknown_option_and_command_fail()
+    {
+        AssertOneLineError(Milters("--config", Config(), "-Z"), "unknown option \"-Z\" (see milters --help)");
+        var result = Milters("frobnicate");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("unknown command \"frobnicate\"", result.StandardError);
+    }
+
+    [Fact]
+    public void Check_config_prints_socket_and_plugin_order()
+    {
+        var path = Config(c =>
+        {
+            c["Listen"] = new JsonObject { ["Socket"] = "inet:18891@127.0.0.1" };
+            c["HeaderStamp"] = new JsonObject { ["OnError"] = "Continue" };
+        });
+        var result = Milters("check-config", "--config", path);
+        Assert.True(result.Succeeded, result.ToString());
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains($"configuration: {path}", lines);
+        Assert.Contains("socket: inet:18891@127.0.0.1", lines);
+        Assert.Contains("plugin order: HeaderStamp (on error: Continue)", lines);
+        Assert.Equal("configuration OK", lines[^1]);
+    }
+
+    [Fact]
+    public void Bad_on_error_value_is_named()
+    {
+        var path = Config(c => c["HeaderStamp"] = new JsonObject { ["OnError"] = "Explode" });
+        AssertOneLineError(Milters("check-config", "--config", path),
+            "HeaderStamp:OnError: \"Explode\" is not one of TempFail, Accept, Reject, Continue");
+    }
+
+    [Fact]
+    public void Help_lists_the_commands()
+    {
+        var result = Milters("--help");
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Contains("check-config", result.StandardOutput);
+        Assert.Contains("run ", result.StandardOutput);
+        Assert.Contains("--nameserver HOST:PORT", result.StandardOutput);
+    }
+
+    [Fact]
+    public void Runs_serves_and_exits_zero_on_sigterm()
+    {
+        var options = new MilterProcessOptions
+        {
+            Config = JsonNode.Parse(File.ReadAllText(Config()))!.AsObject(),
+        };
+        using var milter = MilterProcess.Start(options);
+        Assert.True(MilterProcess.Accepts(milter.Socket));
+        milter.WaitForOutput("listening on", TimeSpan.FromSeconds(30));
+        var code = milter.Stop(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, code);
+    }
+}

@@ -1,0 +1,146 @@
+using Milters.Host.Dns;
+using Milters.Host.Hosting;
+using Milters.Testing.Peers;
+
+namespace Milters.Host.Tests.Hosting;
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class ConfigurationTests : IDisposable
+{
+    private readonly TempDir dir = new("hcfg");
+
+    public void Dispose() => dir.Dispose();
+
+    private string Write(string json)
+    {
+        var path = dir["milters.json"];
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void Friendly_options_become_configuration_keys()
+    {
+        var cl = HostCommandLine.Parse(["-p", "unix:/tmp/m.sock", "--plugins", "/opt/p", "--nameserver", "127.0.0.1:5353",
+            "--nameserver", "[::1]:5353", "-l", "-f", "-P", "/run/m.pid", "-u", "milters:mail", "--Dns:Timeout=00:00:02", "--Keys:Strict", "true"]);
+        Assert.Equal("unix:/tmp/m.sock", cl.Settings["Listen:Socket"]);
+        Assert.Equal("/opt/p", cl.Settings["Plugins:Directory"]);
+        Assert.Equal("127.0.0.1:5353,[::1]:5353", cl.Settings["Dns:Servers"]);
+        Assert.Equal("true", cl.Settings["Logging:Syslog"]);
+        Assert.Equal("/run/m.pid", cl.Settings["Hosting:PidFile"]);
+        Assert.Equal("milters:mail", cl.Settings["Hosting:User"]);
+        Assert.Equal(["--Dns:Timeout=00:00:02", "--Keys:Strict=true"], cl.Overrides);
+    }
+
+    [Theory]
+    [InlineData("-x")]
+    [InlineData("--frobnicate")]
+    public void Unknown_option_is_an_error(string option)
+    {
+        var e = Assert.Throws<StartupException>(() => HostCommandLine.Parse([option]));
+        Assert.Contains($"unknown option \"{option}\"", e.Message);
+    }
+
+    [Fact]
+    public void Option_without_value_is_an_error()
+    {
+        var e = Assert.Throws<StartupException>(() => HostCommandLine.Parse(["--config"]));
+        Assert.Equal("option --config needs a value", e.Message);
+    }
+
+    [Fact]
+    public void Layers_file_then_environment_then_command_line()
+    {
+        var path = Write("""
+            { "Listen": { "Socket": "inet:1111@127.0.0.1", "Backlog": 5 },
+              "Dns": { "Servers": [ "127.0.0.1:53", "127.0.0.2:53", "127.0.0.3:53" ], "Retries": 1 },
+              // comments are allowed, as Microsoft.Extensions.Configuration.Json allows them
+              "Plugins": { "Order": [ "A", "B" ] } }
+            """);
+        Environment.SetEnvironmentVariable("MILTERS_Dns__Retries", "4");
+        Environment.SetEnvironmentVariable("MILTERS_Listen__Backlog", "7");
+        try
+        {
+            var cl = HostCommandLine.Parse(["--config", path, "-p", "inet:2222@127.0.0.1", "--nameserver", "127.0.0.9:5353", "--Listen:Backlog=9"]);
+            var config = MiltersConfiguration.Build(cl).Root;
+            Assert.Equal("inet:2222@127.0.0.1", config["Listen:Socket"]);
+            Assert.Equal("9", config["Listen:Backlog"]);
+            var dns = DnsOptions.FromConfiguration(config);
+            Assert.Equal(4, dns.Retries);
+            // --nameserver replaces the file's list rather than merging index by index
+            Assert.Equal(["127.0.0.9:5353"], dns.Servers.Select(s => s.ToString()));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MILTERS_Dns__Retries", null);
+            Environment.SetEnvironmentVariable("MILTERS_Listen__Backlog", null);
+        }
+    }
+
+    [Fact]
+    public void Legacy_settings_win_over_everything()
+    {
+        var path = Write("""{ "Listen": { "Socket": "inet:1111@127.0.0.1" } }""");
+        var cl = HostCommandLine.Parse(["--config", path, "--Listen:Socket=inet:2222@127.0.0.1"]);
+        var config = MiltersConfiguration.Build(cl, new Dictionary<string, string?> { ["Listen:Socket"] = "inet:8892@127.0.0.1" }).Root;
+        Assert.Equal("inet:8892@127.0.0.1", config["Listen:Socket"]);
+    }
+
+    [Fact]
+    public void Missing_file_is_named()
+    {
+        var path = dir["nope.json"];
+        var e = Assert.Throws<StartupException>(() => MiltersConfiguration.Build(HostCommandLine.Parse(["--config", path])));
+        Assert.Equal($"cannot read configuration file {path}: file not found", e.Message);
+    }
+
+    [Fact]
+    public void Malformed_json_names_file_and_line()
+    {
+        var path = Write("{\n  \"Listen\": { \"Socket\": \"inet:1@127.0.0.1\" \n  \"Plugins\": {}\n}\n");
+        var e = Assert.Throws<StartupException>(() => MiltersConfiguration.Build(HostCommandLine.Parse(["--config", path])));
+        Assert.StartsWith($"configuration file {path} is not valid JSON at line 3", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Top_level_must_be_an_object()
+    {
+        var path = Write("[1, 2]");
+        var e = Assert.Throws<StartupException>(() => MiltersConfiguration.Build(HostCommandLine.Parse(["--config", path])));
+        Assert.Contains("top level must be a JSON object", e.Message);
+    }
+
+    [Fact]
+    public void Unreadable_file_is_named()
+    {
+        if (Environment.UserName == "root") return; // root reads anything: permission cannot be denied
+        var path = Write("{}");
+        File.SetUnixFileMode(path, UnixFileMode.None);
+        var e = Assert.Throws<StartupException>(() => MiltersConfiguration.Build(HostCommandLine.Parse(["--config", path])));
+        Assert.Equal($"cannot read configuration file {path}: permission denied", e.Message);
+    }
+
+    [Theory]
+    [InlineData("--Listen:UnixSocketMode=0999", "Listen:UnixSocketMode: \"0999\" is not an octal file mode")]
+    [InlineData("--Listen:Backlog=zero", "Listen:Backlog: \"zero\" is not a number")]
+    [InlineData("--Dns:Timeout=soon", "Dns:Timeout: \"soon\" is not a time span")]
+    [InlineData("--Dns:UseCache=maybe", "Dns:UseCache: \"maybe\" is not true or false")]
+    public void Bad_values_name_their_key(string option, string message)
+    {
+        var path = Write("{}");
+        var config = MiltersConfiguration.Build(HostCommandLine.Parse(["--config", path, option])).Root;
+        var e = Assert.Throws<StartupException>(() => { ListenOptions.FromConfiguration(config); DnsOptions.FromConfiguration(config); });
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [Fact]
+    public void Listen_defaults()
+    {
+        var config = MiltersConfiguration.Build(HostCommandLine.Parse(["--config", Write("{}")])).Root;
+        var listen = ListenOptions.FromConfiguration(config);
+        Assert.Equal("inet:8891@127.0.0.1", listen.Socket.Text);
+        Assert.Equal((UnixFileMode)0x1B0, listen.UnixSocketMode); // 0660
+        Assert.False(listen.AllowedClients.IsExplicit);
+    }
+}
