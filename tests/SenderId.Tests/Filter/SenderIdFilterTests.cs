@@ -1,0 +1,231 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Milters.Abstractions;
+using Milters.Testing.Dns;
+
+namespace Milters.SenderId.Tests.Filter;
+
+/// <summary>The filter through the plugin's own DI wiring, against an in-memory zone.</summary>
+public sealed class SenderIdFilterTests
+{
+    private static InMemoryDnsResolver Zone() => new InMemoryDnsResolver()
+        .AddTxt("example.com", "v=spf1 ip4:192.0.2.0/24 -all")
+        .AddTxt("pra.example.net", "spf2.0/pra ip4:198.51.100.7 -all")
+        .AddTxt("pra.example.net", "v=spf1 ip4:192.0.2.0/24 -all")
+        .AddTxt("soft.example.org", "v=spf1 ~all")
+        .AddTxt("helo.example.com", "v=spf1 a -all")
+        .AddA("helo.example.com", "192.0.2.9")
+        .Fail("broken.example", DnsStatus.ServerFailure);
+
+    private static (SenderIdFilter Filter, SenderIdPlugin Plugin) Create(InMemoryDnsResolver dns, params (string Key, string Value)[] settings)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IDnsResolver>(dns);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
+        var plugin = new SenderIdPlugin();
+        plugin.ConfigureServices(services, config);
+        var provider = services.BuildServiceProvider();
+        return ((SenderIdFilter)plugin.CreateFilter(provider), plugin);
+    }
+
+    private static async Task<Verdict> Run(SenderIdFilter filter, FakeMessageContext ctx, string mailFrom, params (string Name, string Value)[] headers)
+    {
+        Assert.Equal(VerdictKind.Continue, (await filter.ConnectAsync(ctx)).Kind);
+        ctx.Envelope.MailFrom = mailFrom;
+        Assert.Equal(VerdictKind.Continue, (await filter.MailFromAsync(ctx)).Kind);
+        foreach (var (n, v) in headers) ctx.Header(n, v);
+        var eoh = await filter.EndOfHeadersAsync(ctx);
+        if (eoh.IsTerminal) return eoh;
+        return await filter.EndOfMessageAsync(ctx);
+    }
+
+    [Fact]
+    public async Task AuthorizedClientPassesBoth()
+    {
+        var (filter, _) = Create(Zone());
+        var ctx = new FakeMessageContext("192.0.2.10");
+        var verdict = await Run(filter, ctx, "alice@example.com", ("From", "Alice <alice@example.com>"));
+        Assert.Equal(VerdictKind.Continue, verdict.Kind);
+        Assert.Equal("sender-id=pass header.from=alice@example.com", ctx.Result("sender-id").ToString());
+        Assert.Equal("spf=pass smtp.mailfrom=alice@example.com", ctx.Result("spf").ToString());
+        Assert.Empty(ctx.Queued); // Received-SPF is off by default
+    }
+
+    [Fact]
+    public async Task PraScopeRecordTakesPrecedence()
+    {
+        var (filter, _) = Create(Zone());
+        var ctx = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx, "bob@pra.example.net", ("From", "bob@pra.example.net"));
+        Assert.Equal(AuthResultCode.Fail, ctx.Result("sender-id").Result);  // spf2.0/pra allows only 198.51.100.7
+        Assert.Equal(AuthResultCode.Pass, ctx.Result("spf").Result);        // v=spf1 allows 192.0.2.0/24
+    }
+
+    [Fact]
+    public async Task NoSpf1ForPraWhenTurnedOff()
+    {
+        var (filter, _) = Create(Zone(), ("UseSpf1ForPra", "false"));
+        var ctx = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
+        Assert.Equal(AuthResultCode.None, ctx.Result("sender-id").Result);
+    }
+
+    [Fact]
+    public async Task RejectModeTwoRejectsAFailWith550()
+    {
+        var (filter, _) = Create(Zone(), ("RejectMode", "2"));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        var verdict = await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
+        Assert.Equal(VerdictKind.Reject, verdict.Kind);
+        Assert.Equal("550 5.7.1 Rejected due to SPF policy for sender alice@example.com", verdict.Reply!.ToString());
+        Assert.Equal(AuthResultCode.Fail, ctx.Result("spf").Result);
+    }
+
+    [Fact]
+    public async Task RejectTextTemplate()
+    {
+        var (filter, _) = Create(Zone(), ("RejectMode", "2"), ("RejectText", "%t: %i may not send for %a"));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        var verdict = await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
+        Assert.Equal("SPF: 203.0.113.5 may not send for alice@example.com", verdict.Reply!.Text);
+    }
+
+    [Fact]
+    public async Task TestModeNeverRejects()
+    {
+        var (filter, _) = Create(Zone(), ("RejectMode", "2"), ("TestMode", "true"));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"))).Kind);
+        Assert.Equal(AuthResultCode.Fail, ctx.Result("sender-id").Result);
+    }
+
+    [Fact]
+    public async Task QuarantineInsteadOfReject()
+    {
+        var (filter, _) = Create(Zone(), ("RejectMode", "2"), ("Quarantine", "true"));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"))).Kind);
+        var q = Assert.Single(ctx.Queued, e => e.Kind == MessageEditKind.Quarantine);
+        Assert.Equal("Rejected due to SPF policy for sender alice@example.com", q.Value);
+    }
+
+    [Fact]
+    public async Task AuthenticatedClientIsAccepted()
+    {
+        var (filter, _) = Create(Zone(), ("RejectMode", "4"));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        ctx.MacroValues["auth_authen"] = "alice";
+        ctx.MacroValues["auth_type"] = "PLAIN";
+        Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"))).Kind);
+        Assert.Equal("auth=pass smtp.auth=alice", ctx.Result("auth").ToString());
+    }
+
+    [Fact]
+    public async Task DnsErrorTempFails451()
+    {
+        var (filter, _) = Create(Zone());
+        var ctx = new FakeMessageContext("192.0.2.10");
+        var verdict = await Run(filter, ctx, "x@broken.example", ("From", "x@broken.example"));
+        Assert.Equal(VerdictKind.TempFail, verdict.Kind);
+        Assert.Equal("451", verdict.Reply!.Code);
+        Assert.Equal("4.7.0", verdict.Reply.EnhancedStatus);
+        Assert.Equal(AuthResultCode.TempError, ctx.Result("spf").Result);
+    }
+
+    [Fact]
+    public async Task DnsErrorBecomesSoftFailWithD()
+    {
+        var (filter, _) = Create(Zone(), ("SoftFailDnsErrors", "true"), ("RejectMode", "2"));
+        var ctx = new FakeMessageContext("192.0.2.10");
+        Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "x@broken.example", ("From", "x@broken.example"))).Kind);
+        Assert.Equal(AuthResultCode.SoftFail, ctx.Result("spf").Result);
+        Assert.Equal(AuthResultCode.SoftFail, ctx.Result("sender-id").Result);
+    }
+
+    [Fact]
+    public async Task NullSenderChecksHeloAsPostmaster()
+    {
+        var (filter, _) = Create(Zone());
+        var ctx = new FakeMessageContext("192.0.2.9", helo: "helo.example.com");
+        await Run(filter, ctx, "", ("From", "MAILER-DAEMON@helo.example.com"));
+        Assert.Equal("spf=pass smtp.helo=helo.example.com", ctx.Result("spf").ToString());
+    }
+
+    [Fact]
+    public async Task MissingPraIsNeutralByDefault()
+    {
+        var (filter, _) = Create(Zone());
+        var ctx = new FakeMessageContext("192.0.2.10");
+        Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "alice@example.com", ("From", "a@example.com"), ("From", "b@example.com"))).Kind);
+        Assert.Equal("sender-id=neutral (no PRA found)", ctx.Result("sender-id").ToString());
+    }
+
+    [Fact]
+    public async Task MissingPraRejectedLikeSidFilterWhenAsked()
+    {
+        var (filter, _) = Create(Zone(), ("RejectMissingPra", "true"));
+        var ctx = new FakeMessageContext("192.0.2.10");
+        var verdict = await Run(filter, ctx, "alice@example.com", ("To", "x@example.org"));
+        Assert.Equal("550 5.7.1 can't determine Purported Responsible Address", verdict.Reply!.ToString());
+    }
+
+    [Fact]
+    public async Task IgnoredDomainIsNotChecked()
+    {
+        var (filter, _) = Create(Zone(), ("IgnoredDomains", "example.com"), ("RejectMode", "2"));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"))).Kind);
+        Assert.Empty(ctx.Results);
+    }
+
+    [Theory]
+    [InlineData("203.0.113.5", true)]
+    [InlineData("2001:db8::5", true)]
+    [InlineData("203.0.113.99", false)]
+    public async Task PeersAreSkipped(string ip, bool skipped)
+    {
+        var (filter, _) = Create(Zone(), ("Peers:0", "!203.0.113.99"), ("Peers:1", "203.0.113.0/24"), ("Peers:2", "2001:db8::/32"), ("RejectMode", "2"));
+        var ctx = new FakeMessageContext(ip);
+        var verdict = await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
+        Assert.Equal(skipped, ctx.Results.Count == 0);
+        Assert.Equal(skipped ? VerdictKind.Continue : VerdictKind.Reject, verdict.Kind);
+    }
+
+    [Fact]
+    public async Task ReceivedSpfHeaderWhenAsked()
+    {
+        var (filter, _) = Create(Zone(), ("AddReceivedSpf", "true"), ("HostName", "mx.example.org"));
+        var ctx = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
+        var h = Assert.Single(ctx.Queued);
+        Assert.Equal(MessageEditKind.InsertHeader, h.Kind);
+        Assert.Equal("Received-SPF", h.Name);
+        Assert.StartsWith(" pass (mx.example.org: domain of alice@example.com designates 192.0.2.10 as permitted sender)", h.Value);
+        Assert.Contains("client-ip=192.0.2.10;", h.Value);
+        Assert.Contains("envelope-from=\"alice@example.com\";", h.Value);
+        Assert.Contains("identity=mailfrom;", h.Value);
+    }
+
+    [Fact]
+    public async Task SecondMessageOnTheConnectionStartsClean()
+    {
+        var (filter, _) = Create(Zone());
+        var ctx = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
+        await filter.AbortAsync(ctx);
+        var ctx2 = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx2, "carol@soft.example.org", ("From", "carol@soft.example.org"));
+        Assert.Equal(AuthResultCode.SoftFail, ctx2.Result("spf").Result);
+        Assert.Equal("header.from=carol@soft.example.org", Assert.Single(ctx2.Result("sender-id").PropertyList).ToString());
+    }
+
+    [Fact]
+    public void BadOptionNamesTheKey()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Create(Zone(), ("RejectMode", "7")));
+        Assert.Contains("SenderId:RejectMode", e.Message);
+    }
+}
