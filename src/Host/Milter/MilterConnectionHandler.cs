@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Milters.Host.Milter.Negotiation;
+using Milters.Host.Milter.Protocol;
+using Milters.Host.Milter.Session;
+using Milters.Host.Pipeline;
+
+namespace Milters.Host.Milter;
+
+/// <summary>
+/// Runs the milter protocol on an accepted connection: reads frames through a pipe, hands them to a
+/// <see cref="MilterSession"/>, and sends everything answering one command in one write. Closes the
+/// connection (one log line) on a malformed frame, on idle timeout, on QUIT, and at shutdown once no
+/// message is in flight. Never throws.
+/// </summary>
+public sealed class MilterConnectionHandler : IMilterConnectionHandler
+{
+    private readonly IPluginSetProvider plugins;
+    private readonly IConfiguration configuration;
+    private readonly ILogger logger;
+    private readonly ILogger chainLogger;
+    private readonly TimeProvider time;
+    private readonly ConcurrentDictionary<(uint Offered, uint Missing), byte> reportedMissing = new();
+
+    public MilterConnectionHandler(IPluginSetProvider plugins, IConfiguration configuration, ILoggerFactory loggerFactory,
+        TimeProvider? time = null)
+    {
+        this.plugins = plugins;
+        this.configuration = configuration;
+        this.time = time ?? TimeProvider.System;
+        Options = MilterOptions.From(configuration);
+        logger = loggerFactory.CreateLogger<MilterConnectionHandler>();
+        chainLogger = loggerFactory.CreateLogger<FilterChain>();
+    }
+
+    public MilterOptions Options { get; }
+
+    public async Task HandleAsync(Stream connection, string peerDescription, CancellationToken shutdown)
+    {
+        using var scope = logger.BeginScope("milter client {Peer}", peerDescription);
+        MilterSession? session = null;
+        var reader = PipeReader.Create(connection, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        var replies = new ArrayBufferWriter<byte>(512);
+        var idle = new CancellationTokenSource();
+        CancellationTokenRegistration onShutdown = default;
+        try
+        {
+            session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions);
+            var current = session;
+            // Waiting between messages ends at shutdown; a message in flight is finished first.
+            onShutdown = shutdown.Register(() =>
+            {
+                if (!current.InMessage) reader.CancelPendingRead();
+            });
+
+            while (!(shutdown.IsCancellationRequested && !session.InMessage))
+            {
+                ReadResult result;
+                idle.CancelAfter(Options.ConnectionTimeout);
+                try
+                {
+                    result = await reader.ReadAsync(idle.Token);
+                }
+                catch (OperationCanceledException) when (idle.IsCancellationRequested)
+                {
+                    logger.LogInformation("closing: no command from the MTA within {Timeout}", Options.ConnectionTimeout);
+                    return;
+                }
+                idle = Rearm(idle);
+                if (result.IsCanceled) continue;
+
+                var buffer = result.Buffer;
+                bool open = true;
+                try
+                {
+                    while (open && MilterFrameReader.TryRead(ref buffer, Options.MaxFrameSize, out var frame))
+                    {
+                        open = await session.HandleAsync(frame, replies);
+                        if (replies.WrittenCount > 0)
+                        {
+                            // Everything answering this command in one write (no Nagle / delayed-ACK stall).
+                            idle.CancelAfter(Options.ConnectionTimeout);
+                            await connection.WriteAsync(replies.WrittenMemory, idle.Token);
+                            idle = Rearm(idle);
+                            replies.ResetWrittenCount();
+                        }
+                        if (shutdown.IsCancellationRequested && !session.InMessage) open = false;
+                    }
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (!open) return;
+                if (result.IsCompleted)
+                {
+                    if (!buffer.IsEmpty)
+                        logger.LogWarning("protocol error: connection closed inside a frame ({Bytes} byte(s) of an incomplete frame)", buffer.Length);
+                    else if (session.InMessage)
+                        logger.LogInformation("the MTA closed the connection in the middle of message {QueueId}", session.Context.QueueId);
+                    else
+                        logger.LogDebug("the MTA closed the connection");
+                    return;
+                }
+            }
+        }
+        catch (MilterProtocolException ex)
+        {
+            logger.LogWarning("protocol error: {Error}; closing the connection", ex.Message);
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            logger.LogInformation("closing: the MTA did not take our reply within {Timeout}", Options.ConnectionTimeout);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            logger.LogInformation("connection lost: {Error}", ex.Message);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "internal error; closing the connection");
+        }
+        finally
+        {
+            await onShutdown.DisposeAsync();
+            if (session is not null)
+            {
+                try
+                {
+                    await session.DisposeAsync();
+                }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "internal error while closing the session");
+                }
+            }
+            await reader.CompleteAsync();
+            idle.Dispose();
+        }
+    }
+
+    /// <summary>Reuses the timer source when it did not fire (the usual case).</summary>
+    private static CancellationTokenSource Rearm(CancellationTokenSource idle)
+    {
+        if (idle.TryReset()) return idle;
+        idle.Dispose();
+        return new CancellationTokenSource();
+    }
+
+    private FilterChain CreateChain(PluginSet set, MessageContext context) =>
+        new(set, context, chainLogger, DeadlineOf, time);
+
+    /// <summary>Optional per-plugin "&lt;Name&gt;:Timeout": a callback running longer counts as a failure.</summary>
+    private TimeSpan? DeadlineOf(LoadedPlugin plugin)
+    {
+        var text = configuration[$"{plugin.Name}:Timeout"];
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit > TimeSpan.Zero)
+            return limit;
+        logger.LogWarning("{Plugin}:Timeout \"{Value}\" is not a positive time span (hh:mm:ss); no deadline", plugin.Name, text);
+        return null;
+    }
+
+    /// <summary>Once per process and MTA shape: which actions the plugins need but the MTA does not offer.</summary>
+    private void ReportMissingActions(NegotiatedProtocol negotiated)
+    {
+        if (negotiated.MissingActions == MilterActions.None) return;
+        if (reportedMissing.TryAdd(((uint)negotiated.Offer.Actions, (uint)negotiated.MissingActions), 0))
+            logger.LogWarning("the MTA does not offer {Missing} (offered actions 0x{Offered:x}); such modifications will be dropped",
+                negotiated.MissingActions, (uint)negotiated.Offer.Actions);
+    }
+}

@@ -1,0 +1,37 @@
+using System.Buffers;
+
+namespace Milters.Host.Milter.Protocol;
+
+/// <summary>Splits a byte stream into frames: 4-byte big-endian length (command byte included), command, data.</summary>
+public static class MilterFrameReader
+{
+    /// <summary>
+    /// Reads one frame from the front of <paramref name="buffer"/> and slices it off. Returns false when
+    /// more bytes are needed (the buffer is left as it was). Throws <see cref="MilterProtocolException"/>
+    /// as soon as the length prefix or command byte is known to be wrong, before any payload is awaited.
+    /// </summary>
+    public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxFrame, out MilterFrame frame)
+    {
+        frame = default;
+        if (buffer.Length < MilterLimits.LengthBytes) return false;
+
+        var reader = new SequenceReader<byte>(buffer);
+        reader.TryReadBigEndian(out int signedLength);
+        uint length = (uint)signedLength;
+        if (length == 0)
+            throw new MilterProtocolException("frame of length 0 (a frame holds at least the command byte)");
+        if (length > (uint)maxFrame)
+            throw new MilterProtocolException($"frame length {length} over the maximum of {maxFrame}");
+
+        if (!reader.TryPeek(out byte code)) return false;
+        if (!MilterCommands.IsDefined(code))
+            throw new MilterProtocolException($"unknown command 0x{code:x2}");
+
+        long total = MilterLimits.LengthBytes + (long)length;
+        if (buffer.Length < total) return false;
+
+        frame = new MilterFrame((MilterCommand)code, buffer.Slice(MilterLimits.LengthBytes + 1, length - 1));
+        buffer = buffer.Slice(total);
+        return true;
+    }
+}

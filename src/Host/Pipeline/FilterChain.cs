@@ -1,0 +1,213 @@
+using Microsoft.Extensions.Logging;
+using Milters.Abstractions;
+
+namespace Milters.Host.Pipeline;
+
+/// <summary>
+/// The plugins of one connection, in configured order. Every event goes to every plugin in order; the
+/// first terminal verdict wins and later plugins are not called for that event. Body: Skip only when every
+/// plugin has skipped. A plugin that throws or overruns its deadline gets its on-error action, with one
+/// log line naming plugin, queue id and error; with Continue it is noted in FailedPlugins and left out for
+/// the rest of the message.
+/// </summary>
+public sealed class FilterChain : IAsyncDisposable
+{
+    private readonly Slot[] slots;
+    private readonly ILogger logger;
+    private readonly TimeProvider time;
+
+    public FilterChain(PluginSet plugins, MessageContext context, ILogger logger,
+        Func<LoadedPlugin, TimeSpan?>? deadlineOf = null, TimeProvider? time = null)
+    {
+        Context = context;
+        this.logger = logger;
+        this.time = time ?? TimeProvider.System;
+        slots = new Slot[plugins.Plugins.Count];
+        for (int i = 0; i < slots.Length; i++)
+        {
+            var plugin = plugins.Plugins[i];
+            MessageFilter filter;
+            try
+            {
+                filter = plugin.Plugin.CreateFilter(plugins.Services);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError("plugin {Plugin} could not create its filter: {Error}", plugin.Name, Describe(ex));
+                filter = new BrokenFilter(ex);
+            }
+            slots[i] = new Slot(plugin, filter, new PluginMessageContext(context, plugin.Name), deadlineOf?.Invoke(plugin));
+        }
+    }
+
+    public MessageContext Context { get; }
+
+    public ValueTask<Verdict> ConnectAsync() =>
+        RunAsync(ChainEvent.Connect, static (f, c, _) => f.ConnectAsync(c), 0);
+
+    public ValueTask<Verdict> HeloAsync() =>
+        RunAsync(ChainEvent.Helo, static (f, c, _) => f.HeloAsync(c), 0);
+
+    public ValueTask<Verdict> MailFromAsync() =>
+        RunAsync(ChainEvent.MailFrom, static (f, c, _) => f.MailFromAsync(c), 0);
+
+    public ValueTask<Verdict> RecipientAsync(string recipient) =>
+        RunAsync(ChainEvent.Recipient, static (f, c, r) => f.RecipientAsync(c, r), recipient);
+
+    public ValueTask<Verdict> DataAsync() =>
+        RunAsync(ChainEvent.Data, static (f, c, _) => f.DataAsync(c), 0);
+
+    /// <summary>Appends the header to the context, then lets every plugin see it.</summary>
+    public ValueTask<Verdict> HeaderAsync(HeaderField header)
+    {
+        Context.AddHeader(header);
+        return RunAsync(ChainEvent.Header, static (f, c, h) => f.HeaderAsync(c, h), header);
+    }
+
+    public ValueTask<Verdict> EndOfHeadersAsync() =>
+        RunAsync(ChainEvent.EndOfHeaders, static (f, c, _) => f.EndOfHeadersAsync(c), 0);
+
+    /// <summary>One body chunk; <paramref name="chunk"/> is only valid during the call.</summary>
+    public ValueTask<Verdict> BodyChunkAsync(ReadOnlyMemory<byte> chunk) =>
+        RunAsync(ChainEvent.Body, static (f, c, b) => f.BodyChunkAsync(c, b), chunk);
+
+    public ValueTask<Verdict> EndOfMessageAsync() =>
+        RunAsync(ChainEvent.EndOfMessage, static (f, c, _) => f.EndOfMessageAsync(c), 0);
+
+    public ValueTask<Verdict> UnknownCommandAsync(string command) =>
+        RunAsync(ChainEvent.Unknown, static (f, c, s) => f.UnknownCommandAsync(c, s), command);
+
+    /// <summary>True while at least one plugin still wants body chunks of this message.</summary>
+    public bool WantsBody
+    {
+        get
+        {
+            foreach (var s in slots)
+                if (!s.Failed && !s.SkippedBody) return true;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The message is over (end of message, ABORT, a message-ending verdict, lost connection): signal
+    /// MessageAborted when <paramref name="aborted"/>, let each plugin drop its state, then clear the
+    /// message part of the context and the chain's per-message marks.
+    /// </summary>
+    public async ValueTask EndMessageAsync(bool aborted)
+    {
+        if (aborted) Context.CancelMessage();
+        foreach (var slot in slots)
+        {
+            try
+            {
+                await slot.Filter.AbortAsync(slot.Context);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("plugin {Plugin} failed to abort message {QueueId}: {Error}", slot.Plugin.Name, Context.QueueId, Describe(ex));
+            }
+            slot.Failed = false;
+            slot.SkippedBody = false;
+        }
+        Context.ResetMessage();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var slot in slots)
+        {
+            try
+            {
+                await slot.Filter.DisposeAsync();
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("plugin {Plugin} failed to close: {Error}", slot.Plugin.Name, Describe(ex));
+            }
+        }
+    }
+
+    private async ValueTask<Verdict> RunAsync<TArg>(
+        ChainEvent ev, Func<MessageFilter, IMessageContext, TArg, ValueTask<Verdict>> call, TArg arg)
+    {
+        bool bodyWanted = false;
+        foreach (var slot in slots)
+        {
+            if (slot.Failed || (ev == ChainEvent.Body && slot.SkippedBody)) continue;
+            Verdict verdict;
+            try
+            {
+                var pending = call(slot.Filter, slot.Context, arg);
+                verdict = pending.IsCompletedSuccessfully ? pending.Result : await WithDeadline(pending, slot.Deadline);
+            }
+            catch (Exception ex)
+            {
+                if (OnError(slot, ev, ex) is { } errorVerdict) return errorVerdict;
+                continue;
+            }
+
+            if (verdict.IsTerminal)
+            {
+                logger.LogDebug("plugin {Plugin} answered {Verdict} at {Event} for {QueueId}", slot.Plugin.Name, verdict.Kind, ev, Context.QueueId);
+                return verdict;
+            }
+            if (ev == ChainEvent.Body)
+            {
+                if (verdict.Kind == VerdictKind.Skip) slot.SkippedBody = true;
+                else bodyWanted = true;
+            }
+        }
+        return ev == ChainEvent.Body && !bodyWanted ? Verdict.Skip : Verdict.Continue;
+    }
+
+    private async ValueTask<Verdict> WithDeadline(ValueTask<Verdict> pending, TimeSpan? deadline)
+    {
+        if (deadline is not { } limit) return await pending;
+        try
+        {
+            return await pending.AsTask().WaitAsync(limit, time);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"no answer within its deadline of {limit.TotalSeconds:0.###} s");
+        }
+    }
+
+    /// <summary>Applies the plugin's on-error action; null means go on with the next plugin.</summary>
+    private Verdict? OnError(Slot slot, ChainEvent ev, Exception ex)
+    {
+        var action = slot.Plugin.OnError;
+        logger.LogError("plugin {Plugin} failed at {Event} for {QueueId}: {Error}; on-error action {Action}",
+            slot.Plugin.Name, ev, Context.QueueId, Describe(ex), action);
+        logger.LogDebug(ex, "plugin {Plugin} failure detail", slot.Plugin.Name);
+        switch (action)
+        {
+            case OnErrorAction.Continue:
+                slot.Failed = true;
+                Context.AddFailedPlugin(slot.Plugin.Name);
+                return null;
+            case OnErrorAction.Accept:
+                return Verdict.Accept;
+            case OnErrorAction.Reject:
+                return Verdict.Reject;
+            default:
+                return Verdict.TempFail;
+        }
+    }
+
+    private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
+
+    private sealed class Slot(LoadedPlugin plugin, MessageFilter filter, PluginMessageContext context, TimeSpan? deadline)
+    {
+        public LoadedPlugin Plugin { get; } = plugin;
+        public MessageFilter Filter { get; } = filter;
+        public PluginMessageContext Context { get; } = context;
+        public TimeSpan? Deadline { get; } = deadline;
+
+        /// <summary>Per message: the plugin threw and its action was Continue; it sits out the rest of the message.</summary>
+        public bool Failed { get; set; }
+
+        /// <summary>Per message: the plugin answered Skip to a body chunk.</summary>
+        public bool SkippedBody { get; set; }
+    }
+}
