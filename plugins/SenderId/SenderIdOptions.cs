@@ -106,14 +106,21 @@ public sealed class SenderIdOptions
         throw new InvalidOperationException($"SenderId:{key} \"{v}\" is not true or false");
     }
 
-    /// <summary>A list given as an array ("Key:0", "Key:1" …) or as one comma-separated string.</summary>
+    /// <summary>
+    /// A list given as an array ("Key:0", "Key:1" …) or as one comma-separated string; the string wins, as
+    /// everywhere in the host's configuration (a shorter list on the command line replaces the file's list).
+    /// </summary>
     private static List<string> List(IConfiguration section, string key)
     {
         var s = section.GetSection(key);
-        var items = s.GetChildren().Select(c => c.Value).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToList();
-        if (items.Count == 0 && !string.IsNullOrWhiteSpace(s.Value))
-            items = s.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        return items;
+        if (s.Value is { } single)
+            return single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        return s.GetChildren()
+            .OrderBy(c => int.TryParse(c.Key, out var n) ? n : int.MaxValue)
+            .Select(c => c.Value)
+            .Where(v => !string.IsNullOrWhiteSpace(v))
+            .Select(v => v!.Trim())
+            .ToList();
     }
 }
 

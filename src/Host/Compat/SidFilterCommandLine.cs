@@ -1,0 +1,105 @@
+using System.Globalization;
+
+namespace Milters.Host.Compat;
+
+/// <summary>
+/// sid-filter's command line (sid-filter.8, version 1.0.0) as configuration keys, for `milters sid-filter …`.
+/// Every flag of the man page is either mapped or refused with the reason; getopt-style clusters
+/// ("-lf", "-r2", "-p inet:8891@localhost") work as they did.
+/// sid-filter wrote its Authentication-Results header itself; here the SenderId plugin records the
+/// results and the AuthResults plugin writes the header, so the plugin order is [SenderId, AuthResults].
+/// </summary>
+public sealed class SidFilterCommandLine : ILegacyCommandLine
+{
+    public string Tool => "sid-filter";
+
+    // getopt string of sid-filter 1.0.0: flags followed by ':' take a value.
+    private const string Flags = "a:ABcC:d:DfhH:lL:M:np:P:qQr:R:tT:u:V";
+
+    public LegacyTranslation Translate(IReadOnlyList<string> args)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Plugins:Order"] = "SenderId,AuthResults",
+            // sid-filter rejected mail without a determinable PRA unless -c was given.
+            ["SenderId:RejectMissingPra"] = "true",
+        };
+        var notes = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg.Length < 2 || arg[0] != '-' || arg == "--")
+                throw new LegacyCommandLineException($"unexpected argument \"{arg}\" (sid-filter takes only flags)");
+            for (var j = 1; j < arg.Length; j++)
+            {
+                var flag = arg[j];
+                var at = Flags.IndexOf(flag);
+                if (at < 0 || flag == ':') throw new LegacyCommandLineException($"unknown flag -{flag}");
+                string? value = null;
+                if (at + 1 < Flags.Length && Flags[at + 1] == ':')
+                {
+                    if (j + 1 < arg.Length) value = arg[(j + 1)..];
+                    else if (i + 1 < args.Count) value = args[++i];
+                    else throw new LegacyCommandLineException($"flag -{flag} needs a value");
+                    j = arg.Length;
+                }
+                Apply(flag, value, settings, notes);
+            }
+        }
+        return new LegacyTranslation(settings, notes);
+    }
+
+    private static void Apply(char flag, string? value, Dictionary<string, string?> s, List<string> notes)
+    {
+        switch (flag)
+        {
+            case 'a': s["SenderId:PeerListFile"] = value; break;
+            case 'A':
+                throw new LegacyCommandLineException("-A (restart on failure) is not supported: let the service manager restart milters (systemd Restart=on-failure)");
+            case 'B': s["SenderId:BestGuess"] = "true"; break;
+            case 'c': s["SenderId:RejectMissingPra"] = "false"; break;
+            case 'C':
+            case 'R':
+                throw new LegacyCommandLineException($"-{flag} (Cloudmark Rating) is not supported: the Cloudmark engine is not available");
+            case 'd': s["SenderId:IgnoredDomains"] = string.Join(',', value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
+            case 'D': s["SenderId:SoftFailDnsErrors"] = "true"; break;
+            case 'f': notes.Add("-f: milters always runs in the foreground; nothing to set"); break;
+            case 'h': s["SenderId:AddFilterHeader"] = "true"; break;
+            case 'H':
+                s["SenderId:HostName"] = value;
+                s["AuthResults:AuthservId"] = value; // sid-filter used it in its Authentication-Results header too
+                break;
+            case 'l': s["Logging:Syslog"] = "true"; break;
+            case 'L':
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var level))
+                    throw new LegacyCommandLineException($"-L \"{value}\" is not a number");
+                // libmarid's debug logging: the evaluator's decisions at Debug level.
+                s["Logging:LogLevel:Milters.SenderId"] = level > 0 ? "Debug" : "Information";
+                break;
+            case 'M': s["SenderId:RejectText"] = value; break;
+            case 'n': s["SenderId:UseSpf1ForPra"] = "false"; break;
+            case 'p': s["Listen:Socket"] = value; break;
+            case 'P': s["Hosting:PidFile"] = value; break;
+            case 'q': s["SenderId:Quarantine"] = "true"; break;
+            case 'Q': s["Logging:LogLevel:Default"] = "Warning"; break;
+            case 'r':
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var mode) || mode > 5)
+                    throw new LegacyCommandLineException($"-r \"{value}\": the rejection mode is 0 to 5");
+                s["SenderId:RejectMode"] = mode.ToString(CultureInfo.InvariantCulture);
+                break;
+            case 't': s["SenderId:TestMode"] = "true"; break;
+            case 'T':
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var secs))
+                    throw new LegacyCommandLineException($"-T \"{value}\" is not a number of seconds");
+                if (secs == 0)
+                    throw new LegacyCommandLineException("-T 0 (wait forever for DNS) is not supported: give a number of seconds");
+                s["Dns:Timeout"] = TimeSpan.FromSeconds(secs).ToString("c", CultureInfo.InvariantCulture);
+                break;
+            case 'u': s["Hosting:User"] = value; break;
+            case 'V':
+                throw new LegacyCommandLineException("-V: use `milters --version` to print the version");
+            default:
+                throw new LegacyCommandLineException($"unknown flag -{flag}");
+        }
+    }
+}
