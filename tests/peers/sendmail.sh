@@ -1,6 +1,6 @@
 #!/bin/bash
 # sendmail.sh - private Sendmail 8.17 (Debian sendmail-bin, unpacked beside an installed Postfix) on 127.0.0.1:2525 (MTA)
-# and :2587 (MSA) with INPUT_MAIL_FILTER(`test', `S=inet:PORT@127.0.0.1'), delivering every recipient to DIR/mail/Maildir.
+# and :2587 (MSA) with INPUT_MAIL_FILTER(`milters', `S=inet:PORT@127.0.0.1') (mta-snippets/), delivering every recipient to DIR/mail/Maildir.
 set -euo pipefail
 PEERS_NAME=sendmail
 # shellcheck source=lib.sh
@@ -12,7 +12,7 @@ usage: sendmail.sh start|restart|stop|status|messages|last|clear|log|cf|fetch [o
   --dir DIR                  state dir                        [PEERS_SENDMAIL_DIR, default /tmp/peers-sendmail]
   --port N                   MTA listener, {daemon_name}=MTA  [PEERS_SENDMAIL_PORT, default 2525]
   --submission-port N        MSA listener, {daemon_name}=MSA  [PEERS_SENDMAIL_SUBMISSION_PORT, default 2587]
-  --milter SPEC              socket of the milter "test": inet:PORT@127.0.0.1 | unix:/path | none
+  --milter SPEC              socket of the milter "milters": inet:PORT@127.0.0.1 | unix:/path | none
                                                               [PEERS_SENDMAIL_MILTER, default inet:8891@127.0.0.1]
   --milter-default-action A  accept|tempfail|reject (what sendmail does when the milter is unreachable)
                                                               [PEERS_SENDMAIL_MILTER_DEFAULT_ACTION, default tempfail]
@@ -117,13 +117,7 @@ EOF
   : >"$DIR/etc/local-host-names"; : >"$DIR/etc/statistics"; : >"$DIR/etc/helpfile"
   local milter_m4="" extra=""
   if [ -n "$MILTER" ]; then
-    milter_m4="INPUT_MAIL_FILTER(\`test', \`S=$MILTER, ${MFLAGS}T=$MTIMEOUTS')dnl
-define(\`confMILTER_LOG_LEVEL', \`14')dnl
-define(\`confMILTER_MACROS_CONNECT', \`j, _, {daemon_name}, {daemon_addr}, {daemon_port}, {if_name}, {if_addr}, {client_addr}, {client_port}, {client_name}, {client_ptr}, {client_resolve}')dnl
-define(\`confMILTER_MACROS_HELO', \`{tls_version}, {cipher}, {cipher_bits}, {cert_subject}, {cert_issuer}')dnl
-define(\`confMILTER_MACROS_ENVFROM', \`i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, {mail_addr}')dnl
-define(\`confMILTER_MACROS_ENVRCPT', \`{rcpt_mailer}, {rcpt_host}, {rcpt_addr}')dnl
-define(\`confMILTER_MACROS_EOM', \`{msg_id}')dnl"
+    milter_m4=$(peers_snippet sendmail-milter.mc "MILTER=$MILTER" "FLAGS=$MFLAGS" "TIMEOUTS=$MTIMEOUTS")
   fi
   if [ -n "$MCEXTRA" ]; then extra=$(cat "$MCEXTRA"); fi
   cat >"$DIR/etc/sendmail.mc" <<EOF
@@ -168,8 +162,7 @@ FEATURE(\`nocanonify')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
 FEATURE(\`accept_unqualified_senders')dnl
 FEATURE(\`promiscuous_relay')dnl
-DAEMON_OPTIONS(\`Family=inet, Name=MTA, Addr=127.0.0.1, Port=$PORT')dnl
-DAEMON_OPTIONS(\`Family=inet, Name=MSA, Addr=127.0.0.1, Port=$SUBPORT, M=E')dnl
+$(peers_snippet sendmail-daemons.mc "MTA_PORT=$PORT" "MSA_PORT=$SUBPORT")
 $milter_m4
 $extra
 MAILER(\`local')dnl
