@@ -97,7 +97,7 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
                 break;
             case 'u': s["Hosting:User"] = value; break;
             case 'V':
-                throw new LegacyCommandLineException("-V: use `milters --version` to print the version");
+                throw new LegacyCommandLineException("-V (print the version and exit) is not supported by `milters sid-filter`");
             default:
                 throw new LegacyCommandLineException($"unknown flag -{flag}");
         }

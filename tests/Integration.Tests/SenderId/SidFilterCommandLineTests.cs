@@ -1,0 +1,78 @@
+using Milters.Host.Compat;
+
+namespace Milters.Integration.Tests.SenderId;
+
+/// <summary>`milters sid-filter …`: sid-filter.8's flags as configuration keys; unsupported flags are errors.</summary>
+public sealed class SidFilterCommandLineTests
+{
+    private static IReadOnlyDictionary<string, string?> Translate(params string[] args) =>
+        new SidFilterCommandLine().Translate(args).Settings;
+
+    [Fact]
+    public void TypicalRcScriptLine()
+    {
+        var s = Translate("-l", "-p", "inet:8891@localhost", "-P", "/var/run/sid-filter.pid", "-r", "2", "-u", "milter");
+        Assert.Equal("inet:8891@localhost", s["Listen:Socket"]);
+        Assert.Equal("true", s["Logging:Syslog"]);
+        Assert.Equal("/var/run/sid-filter.pid", s["Hosting:PidFile"]);
+        Assert.Equal("2", s["SenderId:RejectMode"]);
+        Assert.Equal("milter", s["Hosting:User"]);
+        Assert.Equal("SenderId,AuthResults", s["Plugins:Order"]);
+        Assert.Equal("true", s["SenderId:RejectMissingPra"]); // sid-filter's default without -c
+    }
+
+    [Fact]
+    public void GetoptClustersAndAttachedValues()
+    {
+        var s = Translate("-lfqt", "-r5", "-pinet:9999@127.0.0.1");
+        Assert.Equal("true", s["Logging:Syslog"]);
+        Assert.Equal("true", s["SenderId:Quarantine"]);
+        Assert.Equal("true", s["SenderId:TestMode"]);
+        Assert.Equal("5", s["SenderId:RejectMode"]);
+        Assert.Equal("inet:9999@127.0.0.1", s["Listen:Socket"]);
+    }
+
+    [Fact]
+    public void PolicyFlags()
+    {
+        var s = Translate("-a", "/etc/mail/peers", "-B", "-c", "-d", "example.com, example.net", "-D", "-h", "-H", "mx.example.org",
+            "-L", "2", "-M", "%t rejected %a", "-n", "-Q", "-T", "7");
+        Assert.Equal("/etc/mail/peers", s["SenderId:PeerListFile"]);
+        Assert.Equal("true", s["SenderId:BestGuess"]);
+        Assert.Equal("false", s["SenderId:RejectMissingPra"]);
+        Assert.Equal("example.com,example.net", s["SenderId:IgnoredDomains"]);
+        Assert.Equal("true", s["SenderId:SoftFailDnsErrors"]);
+        Assert.Equal("true", s["SenderId:AddFilterHeader"]);
+        Assert.Equal("mx.example.org", s["SenderId:HostName"]);
+        Assert.Equal("mx.example.org", s["AuthResults:AuthservId"]);
+        Assert.Equal("Debug", s["Logging:LogLevel:Milters.SenderId"]);
+        Assert.Equal("%t rejected %a", s["SenderId:RejectText"]);
+        Assert.Equal("false", s["SenderId:UseSpf1ForPra"]);
+        Assert.Equal("Warning", s["Logging:LogLevel:Default"]);
+        Assert.Equal("00:00:07", s["Dns:Timeout"]);
+    }
+
+    [Fact]
+    public void ForegroundFlagIsNotedNotIgnored()
+    {
+        var t = new SidFilterCommandLine().Translate(["-f"]);
+        Assert.Contains(t.Notes, n => n.StartsWith("-f"));
+    }
+
+    [Theory]
+    [InlineData("-A")]       // auto-restart
+    [InlineData("-C", "5")]  // Cloudmark
+    [InlineData("-R", "50")] // Cloudmark
+    [InlineData("-V")]
+    [InlineData("-x")]       // not a sid-filter flag
+    [InlineData("-r", "6")]
+    [InlineData("-r", "x")]
+    [InlineData("-T", "0")]  // wait forever
+    [InlineData("-p")]       // missing value
+    [InlineData("stray")]
+    public void UnsupportedOrBadFlagsAreErrors(params string[] args)
+    {
+        var e = Assert.Throws<LegacyCommandLineException>(() => Translate(args));
+        Assert.False(string.IsNullOrWhiteSpace(e.Message));
+    }
+}
