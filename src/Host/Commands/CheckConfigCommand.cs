@@ -27,6 +27,7 @@ public sealed class CheckConfigCommand : ICliCommand
         var configuration = new StartupArguments(commandLine).BuildConfiguration();
         using var loggerFactory = LoggerFactory.Create(logging => MiltersLogging.Configure(logging, configuration.Root));
         var generation = HostGeneration.Build(configuration, loggerFactory, new PluginCatalog());
+        MilterProtocol.Validate(configuration.Root);
         foreach (var line in generation.Describe()) stdout.WriteLine(line);
         stdout.WriteLine("configuration OK");
         return Task.FromResult(0);

@@ -32,6 +32,8 @@ public static class MilterHostBuilder
 
         var services = builder.Services;
         services.AddSingleton(arguments);
+        // The configuration of the first generation: what the protocol handler reads its Milter section from.
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration.Root);
         services.AddSingleton<PluginCatalog>();
         services.AddSingleton(sp => new PluginSetProvider(
             HostGeneration.Build(configuration, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PluginCatalog>())));
@@ -58,6 +60,7 @@ public static class MilterHostBuilder
         using var host = Build(arguments, addProtocol);
         var provider = host.Services.GetRequiredService<PluginSetProvider>();
         var listener = host.Services.GetRequiredService<MilterListener>();
+        MilterProtocol.Validate(provider.Generation.Configuration.Root);
         listener.Bind();
         host.Services.GetRequiredService<IMilterConnectionHandler>();
 
