@@ -52,6 +52,7 @@ internal sealed class LoadRunner(LoadOptions options, MessageFactory factory, Tr
             Negotiated = _negotiated,
             StartedUtc = started,
             ProcessorCount = Environment.ProcessorCount,
+            LoadAverage = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null,
             CommandLine = options.CommandLine,
         };
     }

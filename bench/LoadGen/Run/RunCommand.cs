@@ -51,7 +51,7 @@ internal static class RunCommand
             $"{r.Label} [{r.Transport}, {r.Traffic}, {r.Sizes}, c={r.Connections}, {mode}]: " +
             $"{r.Completed} msgs in {r.Seconds:F2} s = {r.MessagesPerSecond:F1} msg/s ({r.MegabytesPerSecond:F2} MB/s); " +
             $"eom p50 {r.EomLatencyMs.P50:F2} p99 {r.EomLatencyMs.P99:F2} max {r.EomLatencyMs.Max:F2} ms; " +
-            $"msg p50 {r.MessageLatencyMs.P50:F2} p99 {r.MessageLatencyMs.P99:F2} ms; errors {r.Errors}" +
+            $"msg p50 {r.MessageLatencyMs.P50:F2} p99 {r.MessageLatencyMs.P99:F2} ms; errors {r.Errors}; load {r.LoadAverage}" +
             $"{(r.ExpectHeader is null ? "" : $" (expected {r.ExpectHeader} on every message)")}"));
         foreach (var (kind, sample) in r.ErrorSamples)
             Console.WriteLine($"  {kind} x{r.Outcomes.GetValueOrDefault(kind)}: {sample}");

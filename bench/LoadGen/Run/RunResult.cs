@@ -27,5 +27,8 @@ internal sealed record RunResult
     public string? Negotiated { get; init; }
     public required DateTimeOffset StartedUtc { get; init; }
     public required int ProcessorCount { get; init; }
+
+    /// <summary>/proc/loadavg when the run ended: other work on the machine skews a benchmark.</summary>
+    public string? LoadAverage { get; init; }
     public required string CommandLine { get; init; }
 }

@@ -1,0 +1,104 @@
+#!/bin/bash
+# Shared setup for the benchmark scripts: paths, a 2048-bit key with its DNS record, the peers, the Milters
+# host. Everything listens on loopback only, on the ports below, with state under $WORK.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PEERS=${PEERS:-$ROOT/tests/peers}
+[ -x "$PEERS/opendkim.sh" ] || PEERS=$ROOT/../shared/peers
+WORK=${WORK:-/tmp/milters-bench}
+RESULTS=${RESULTS:-$ROOT/bench/results}
+CONFIG=${CONFIG:-Release}
+LOADGEN="$ROOT/bench/LoadGen/bin/$CONFIG/net10.0/milters-loadgen"
+MILTERS="$ROOT/src/Host/bin/$CONFIG/net10.0/milters"
+DNS_PORT=${DNS_PORT:-15440}
+OD_PORT=${OD_PORT:-18900}
+OD_VERIFY_PORT=${OD_VERIFY_PORT:-18901}
+MILTERS_PORT=${MILTERS_PORT:-18910}
+SELECTOR=bench
+mkdir -p "$WORK" "$RESULTS"
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+build() {
+  log "building ($CONFIG)"
+  dotnet build "$ROOT/Milters.sln" -c "$CONFIG" -v q -nologo >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+}
+
+# One RSA key for every filter: OpenDKIM (DKIM, rsa-sha256) and Milters (DomainKeys, rsa-sha1) sign with
+# the same 2048-bit key, so the RSA work per message is the same.
+make_key() {
+  local bits=${1:-2048}
+  if [ ! -s "$WORK/$SELECTOR.key.pem" ] || [ "$(cat "$WORK/$SELECTOR.bits" 2>/dev/null)" != "$bits" ]; then
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:"$bits" -out "$WORK/$SELECTOR.key.pem" 2>/dev/null
+    echo "$bits" >"$WORK/$SELECTOR.bits"
+  fi
+  chmod 600 "$WORK/$SELECTOR.key.pem"
+  # "k=rsa; p=…" without v=/h= is a valid key record for DomainKeys (RFC 4870 §3.2.3) and DKIM alike.
+  local p
+  p=$(openssl pkey -in "$WORK/$SELECTOR.key.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
+  {
+    printf '%s._domainkey.example.com. IN TXT (' "$SELECTOR"
+    local rdata="k=rsa; p=$p" i
+    for ((i = 0; i < ${#rdata}; i += 250)); do printf ' "%s"' "${rdata:i:250}"; done
+    printf ' )\n'
+    printf 'example.com. IN TXT "v=spf1 ip4:127.0.0.0/8 -all"\n'
+  } >"$WORK/bench.zone"
+}
+
+start_dns() {
+  "$PEERS/dns.sh" start --port "$DNS_PORT" --dir "$WORK/dns" --zone "$WORK/bench.zone" >&2
+}
+
+# start_opendkim NAME tcp|unix [mode]
+start_opendkim() {
+  local name=$1 transport=$2 mode=${3:-s} args=()
+  if [ "$transport" = unix ]; then args=(--socket "$WORK/$name.sock"); else args=(--port "$4"); fi
+  "$PEERS/opendkim.sh" start --dir "$WORK/$name" "${args[@]}" --mode "$mode" --key "$WORK/$SELECTOR.key.pem" \
+    --selector "$SELECTOR" --dns-port "$DNS_PORT" >&2
+}
+
+stop_opendkim() { "$PEERS/opendkim.sh" stop --dir "$WORK/$1" >&2 || true; }
+
+# write_milters_config NAME SOCKET PLUGINS_JSON_ARRAY [DNS_USE_CACHE] [DOMAINKEYS_MODE]
+write_milters_config() {
+  local name=$1 socket=$2 plugins=$3 cache=${4:-true} mode=${5:-sv}
+  mkdir -p "$WORK/$name"
+  cat >"$WORK/$name/milters.json" <<JSON
+{
+  "Listen":  { "Socket": "$socket", "UnixSocketMode": "0666", "AllowedClients": ["127.0.0.0/8", "::1"] },
+  "Plugins": { "Order": $plugins },
+  "Dns":     { "Servers": ["127.0.0.1:$DNS_PORT"], "Timeout": "00:00:05", "Retries": 2, "UseCache": $cache },
+  "Keys":    { "Strict": false, "Table": [ { "Domain": "example.com", "Selector": "$SELECTOR",
+               "KeyFile": "$WORK/$SELECTOR.key.pem", "Senders": ["*@example.com"] } ] },
+  "Logging": { "Syslog": false, "LogLevel": { "Default": "Warning" } },
+  "DomainKeys": { "Mode": "$mode", "Canonicalization": "nofws", "SigningDaemons": ["MSA"] }
+}
+JSON
+}
+
+# start_milters NAME: runs the host in the background with WORK/NAME/milters.json; pid in WORK/NAME/milters.pid
+start_milters() {
+  local name=$1
+  stop_milters "$name"
+  "$MILTERS" --config "$WORK/$name/milters.json" >"$WORK/$name/milters.log" 2>&1 &
+  echo $! >"$WORK/$name/milters.pid"
+  local socket
+  socket=$(sed -n 's/.*"Socket": "\([^"]*\)".*/\1/p' "$WORK/$name/milters.json")
+  for _ in $(seq 1 100); do
+    if "$LOADGEN" --socket "$socket" --count 1 --warmup 0 --quiet >/dev/null 2>&1; then return 0; fi
+    kill -0 "$(cat "$WORK/$name/milters.pid")" 2>/dev/null || { cat "$WORK/$name/milters.log" >&2; return 1; }
+    sleep 0.1
+  done
+  log "milters $name did not answer on $socket"; cat "$WORK/$name/milters.log" >&2; return 1
+}
+
+stop_milters() {
+  local pidf="$WORK/$1/milters.pid"
+  [ -s "$pidf" ] || return 0
+  local pid; pid=$(cat "$pidf")
+  if kill -0 "$pid" 2>/dev/null; then kill "$pid"; for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; fi
+  rm -f "$pidf"
+}
+
+# peak_rss PID: VmHWM (peak resident set) in kB
+peak_rss() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
