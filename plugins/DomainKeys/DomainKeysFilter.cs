@@ -109,11 +109,13 @@ internal sealed class DomainKeysFilter(
         if (state is null) return Verdict.Continue;
         try
         {
+            var verdict = state.Signer is not null ? Sign(context, state)
+                : state.Role == MessageRole.Verify ? await VerifyAsync(context, state).ConfigureAwait(false)
+                : Verdict.Continue;
+            // dk-filter -h. Queued last at the top, so it sits above any signature and is never covered by one.
             if (options.AddFilterHeader && state.Role != MessageRole.Ignore)
                 context.Edits.InsertHeader(0, FilterHeaderName, $" Milters DomainKeys filter v{Version} {context.Macros.Get("j") ?? "localhost"} {context.QueueId}");
-            if (state.Signer is not null) return Sign(context, state);
-            if (state.Role == MessageRole.Verify) return await VerifyAsync(context, state).ConfigureAwait(false);
-            return Verdict.Continue;
+            return verdict;
         }
         finally
         {

@@ -41,7 +41,7 @@ internal sealed class TestKeyTable : ISigningKeyTable
 /// <summary>Builds the plugin's filter through its own ConfigureServices, as the host does.</summary>
 internal static class FilterFactory
 {
-    public static MessageFilter Create(IDnsResolver dns, ISigningKeyTable keys, IDictionary<string, string?>? settings = null)
+    public static MessageFilter Create(IDnsResolver dns, ISigningKeyTable keys, Dictionary<string, string?>? settings = null)
     {
         var plugin = new DomainKeysPlugin();
         var section = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();

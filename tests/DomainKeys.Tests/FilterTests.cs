@@ -1,0 +1,279 @@
+using System.Net;
+using Milters.Abstractions;
+using Milters.DomainKeys.Tests.Support;
+using Milters.Testing.Dns;
+
+namespace Milters.DomainKeys.Tests;
+
+/// <summary>The filter driven event by event: signing, verifying what it signed, and dk-filter's -C actions.</summary>
+public sealed class FilterTests
+{
+    private const string Message =
+        "Received: from localhost by mta.example.com; Sun, 29 Nov 2026 10:00:00 +0000\r\n" +
+        "From: Alice <alice@example.com>\r\n" +
+        "To: bob@example.org\r\n" +
+        "Subject: a folded\r\n\tsubject line\r\n" +
+        "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\n" +
+        "Message-ID: <1@example.com>\r\n" +
+        "\r\n" +
+        "Hello  Bob,\r\n\r\nsee you.\r\n\r\n\r\n";
+
+    private static (TestKeyTable Keys, InMemoryDnsResolver Dns) OneKey(string selector = "betatest", string domain = "example.com")
+    {
+        var (key, record) = TestKeyTable.NewKey(domain, selector);
+        var dns = new InMemoryDnsResolver().AddTxt($"{selector}._domainkey.{domain}", TestData.SplitIntoStrings(record));
+        return (new TestKeyTable().Add($"*@{domain}", key), dns);
+    }
+
+    private static async Task<(TestContext Context, TestMessage Signed)> SignAsync(TestKeyTable keys, InMemoryDnsResolver dns,
+        Dictionary<string, string?>? settings = null, string message = Message, int chunk = 65536)
+    {
+        var filter = FilterFactory.Create(dns, keys, settings);
+        var context = TestContext.Internal();
+        var original = TestMessage.Parse(message);
+        var verdict = await context.RunAsync(filter, original, chunk);
+        Assert.Equal(VerdictKind.Continue, verdict.Kind);
+        return (context, context.Delivered(original));
+    }
+
+    private static async Task<(Verdict Verdict, TestContext Context)> VerifyAsync(InMemoryDnsResolver dns, TestMessage message, Dictionary<string, string?>? settings = null)
+    {
+        var filter = FilterFactory.Create(dns, new TestKeyTable(), settings);
+        var context = new TestContext();
+        var verdict = await context.RunAsync(filter, message);
+        return (verdict, context);
+    }
+
+    [Theory]
+    [InlineData("simple", false)]
+    [InlineData("nofws", false)]
+    [InlineData("simple", true)]
+    [InlineData("nofws", true)]
+    public async Task Signs_mail_from_internal_hosts_and_the_result_verifies(string canon, bool headerList)
+    {
+        var (keys, dns) = OneKey();
+        var (context, signed) = await SignAsync(keys, dns, new() { ["Canonicalization"] = canon, ["IncludeHeaderList"] = headerList.ToString() }, chunk: 5);
+        var insert = Assert.Single(context.EditList.Queued);
+        Assert.Equal(MessageEditKind.InsertHeader, insert.Kind);
+        Assert.Equal(0, insert.Index);
+        Assert.Equal("DomainKey-Signature", insert.Name);
+        Assert.StartsWith($" a=rsa-sha1; q=dns; c={canon}; d=example.com; s=betatest;", insert.Value);
+        Assert.Equal(headerList, insert.Value!.Contains("h=received:from:to:subject:date:message-id;", StringComparison.OrdinalIgnoreCase)
+            || insert.Value.Replace("\r\n\t", "").Contains("h=Received:From:To:Subject:Date:Message-ID;", StringComparison.Ordinal));
+        Assert.All(insert.Value.Split("\r\n"), line => Assert.True(line.Length <= 78, line));
+        Assert.Empty(context.ResultList); // signing is not verifying
+
+        var (verdict, verified) = await VerifyAsync(dns, signed);
+        Assert.Equal(VerdictKind.Continue, verdict.Kind);
+        var r = Assert.Single(verified.ResultList);
+        Assert.Equal(AuthResultCode.Pass, r.Result);
+        Assert.Equal("domainkeys=pass header.d=example.com header.s=betatest header.from=alice@example.com", r.ToString());
+    }
+
+    [Fact]
+    public async Task Every_matching_key_signs_in_table_order_and_each_verifies()
+    {
+        var (k1, r1) = TestKeyTable.NewKey("example.com", "one");
+        var (k2, r2) = TestKeyTable.NewKey("example.com", "two", 2048);
+        var (k3, _) = TestKeyTable.NewKey("example.org", "other");
+        var keys = new TestKeyTable().Add("*@example.com", k1).Add("*", k3).Add("example.com", k2);
+        var dns = new InMemoryDnsResolver().AddTxt("one._domainkey.example.com", TestData.SplitIntoStrings(r1))
+            .AddTxt("two._domainkey.example.com", TestData.SplitIntoStrings(r2));
+        var (context, signed) = await SignAsync(keys, dns);
+
+        // example.org is not a parent of example.com: that key would only make "bad identity" signatures.
+        Assert.Equal([0, 1], context.EditList.Queued.Select(e => e.Index));
+        Assert.Contains("s=one;", context.EditList.Queued[0].Value);
+        Assert.Contains("s=two;", context.EditList.Queued[1].Value);
+        Assert.All(context.EditList.Queued, e => Assert.Contains("h=", e.Value));
+
+        var (_, verified) = await VerifyAsync(dns, signed);
+        Assert.Equal(2, verified.ResultList.Count);
+        Assert.All(verified.ResultList, r => Assert.Equal(AuthResultCode.Pass, r.Result));
+    }
+
+    [Fact]
+    public async Task Omitted_headers_are_not_signed_and_may_change()
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns, new() { ["OmitHeaders:0"] = "Received", ["OmitHeaders:1"] = "to" });
+        var changed = new TestMessage(signed.Headers.Select(h => h.Is("Received") || h.Is("To")
+            ? new HeaderField(h.Name, " changed in transit"u8.ToArray()) : h).ToList(), signed.Body);
+        var (_, verified) = await VerifyAsync(dns, changed);
+        Assert.Equal(AuthResultCode.Pass, Assert.Single(verified.ResultList).Result);
+    }
+
+    [Fact]
+    public async Task Never_signs_a_message_that_already_carries_a_signature()
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns);
+        var filter = FilterFactory.Create(dns, keys);
+        var context = TestContext.Internal();
+        await context.RunAsync(filter, signed);
+        Assert.Empty(context.EditList.Queued);
+        Assert.Equal(AuthResultCode.Pass, Assert.Single(context.ResultList).Result); // verified instead
+    }
+
+    [Fact]
+    public async Task A_one_byte_change_fails()
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns);
+        var body = (byte[])signed.Body.Clone();
+        body[2] ^= 0x01;
+        var (_, verified) = await VerifyAsync(dns, new TestMessage(signed.Headers, body));
+        var r = Assert.Single(verified.ResultList);
+        Assert.Equal(AuthResultCode.Fail, r.Result);
+        Assert.Equal("bad signature", r.Reason);
+    }
+
+    [Fact]
+    public async Task Mail_from_outside_is_verified_not_signed()
+    {
+        var (keys, dns) = OneKey();
+        var filter = FilterFactory.Create(dns, keys);
+        var context = new TestContext();
+        await context.RunAsync(filter, TestMessage.Parse(Message));
+        Assert.Empty(context.EditList.Queued);
+        var r = Assert.Single(context.ResultList);
+        Assert.Equal(AuthResultCode.None, r.Result);
+        Assert.Equal("domainkeys=none header.from=alice@example.com", r.ToString());
+    }
+
+    [Fact]
+    public async Task Several_messages_on_one_connection_keep_apart()
+    {
+        var (keys, dns) = OneKey();
+        var filter = FilterFactory.Create(dns, keys);
+        var context = TestContext.Internal();
+        var first = TestMessage.Parse(Message);
+        await context.RunAsync(filter, first);
+        var signedFirst = context.Delivered(first);
+        var second = TestMessage.Parse(Message.Replace("see you.", "see you later."));
+        await filter.AbortAsync(context); // an aborted transaction in between
+        await context.RunAsync(filter, second);
+        var signedSecond = context.Delivered(second);
+        Assert.NotEqual(signedFirst.Headers[0].Value, signedSecond.Headers[0].Value);
+        foreach (var m in new[] { signedFirst, signedSecond })
+            Assert.Equal(AuthResultCode.Pass, Assert.Single((await VerifyAsync(dns, m)).Context.ResultList).Result);
+    }
+
+    [Fact]
+    public async Task Empty_body_and_trailing_blank_lines_sign_and_verify()
+    {
+        var (keys, dns) = OneKey();
+        foreach (var body in new[] { "", "\r\n\r\n\r\n", "x\r\n\r\n \r\n" })
+        {
+            var (_, signed) = await SignAsync(keys, dns, message: "From: a@example.com\r\nSubject: s\r\n\r\n" + body);
+            // Trailing empty lines are outside the signature: adding more keeps it valid.
+            var more = new TestMessage(signed.Headers, signed.Body.Concat("\r\n\r\n"u8.ToArray()).ToArray());
+            Assert.Equal(AuthResultCode.Pass, Assert.Single((await VerifyAsync(dns, more)).Context.ResultList).Result);
+        }
+    }
+
+    [Theory]
+    [InlineData("BadSignature", "Reject", VerdictKind.Reject)]
+    [InlineData("BadSignature", "Discard", VerdictKind.Discard)]
+    [InlineData("BadSignature", "TempFail", VerdictKind.TempFail)]
+    [InlineData("BadSignature", "Accept", VerdictKind.Continue)]
+    public async Task Bad_signature_action(string result, string action, VerdictKind expected)
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns);
+        var tampered = new TestMessage(signed.Headers, "tampered\r\n"u8.ToArray());
+        var (verdict, _) = await VerifyAsync(dns, tampered, new() { [$"Actions:{result}"] = action });
+        Assert.Equal(expected, verdict.Kind);
+        if (expected == VerdictKind.Reject) Assert.Equal("550", verdict.Reply!.Code);
+    }
+
+    [Fact]
+    public async Task Dns_errors_tempfail_by_default_and_can_be_accepted()
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns);
+        dns.Fail("betatest._domainkey.example.com", DnsStatus.ServerFailure);
+        var (verdict, context) = await VerifyAsync(dns, signed);
+        Assert.Equal(VerdictKind.TempFail, verdict.Kind);
+        Assert.Equal(AuthResultCode.TempError, Assert.Single(context.ResultList).Result);
+        var (accepted, _) = await VerifyAsync(dns, signed, new() { ["Actions:DnsError"] = "Accept" });
+        Assert.Equal(VerdictKind.Continue, accepted.Kind);
+    }
+
+    [Fact]
+    public async Task Missing_and_revoked_keys_are_permanent_errors()
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns);
+        var none = new InMemoryDnsResolver();
+        var r = Assert.Single((await VerifyAsync(none, signed)).Context.ResultList);
+        Assert.Equal((AuthResultCode.PermError, "no key"), (r.Result, r.Reason));
+        var revoked = new InMemoryDnsResolver().AddTxt("betatest._domainkey.example.com", "k=rsa; p=");
+        r = Assert.Single((await VerifyAsync(revoked, signed)).Context.ResultList);
+        Assert.Equal((AuthResultCode.PermError, "revoked"), (r.Result, r.Reason));
+    }
+
+    [Fact]
+    public async Task No_signature_action_applies_to_unsigned_mail()
+    {
+        var (verdict, context) = await VerifyAsync(new InMemoryDnsResolver(), TestMessage.Parse(Message), new() { ["Actions:NoSignature"] = "Quarantine" });
+        Assert.Equal(VerdictKind.Continue, verdict.Kind);
+        Assert.Contains(context.EditList.Queued, e => e.Kind == MessageEditKind.Quarantine);
+    }
+
+    [Fact]
+    public async Task Testing_keys_never_trigger_failure_actions()
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns);
+        var rsa = keys.AllKeys[0].PrivateKey;
+        var testing = new InMemoryDnsResolver().AddTxt("betatest._domainkey.example.com",
+            TestData.SplitIntoStrings("t=y; k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo())));
+        var tampered = new TestMessage(signed.Headers, "tampered\r\n"u8.ToArray());
+        var (verdict, context) = await VerifyAsync(testing, tampered, new() { ["Actions:BadSignature"] = "Reject" });
+        Assert.Equal(VerdictKind.Continue, verdict.Kind);
+        Assert.Equal(AuthResultCode.Fail, Assert.Single(context.ResultList).Result);
+    }
+
+    [Fact]
+    public async Task Filter_header_goes_above_the_signature()
+    {
+        var (keys, dns) = OneKey();
+        var (context, signed) = await SignAsync(keys, dns, new() { ["AddFilterHeader"] = "true" });
+        Assert.Equal("X-DomainKeys", signed.Headers[0].Name);
+        Assert.Equal("DomainKey-Signature", signed.Headers[1].Name);
+        Assert.Equal(AuthResultCode.Pass, Assert.Single((await VerifyAsync(dns, signed)).Context.ResultList).Result);
+    }
+
+    [Fact]
+    public async Task Peers_are_not_processed()
+    {
+        var (keys, dns) = OneKey();
+        var filter = FilterFactory.Create(dns, keys, new() { ["PeerHosts:0"] = "127.0.0.0/8" });
+        var context = TestContext.Internal();
+        await context.RunAsync(filter, TestMessage.Parse(Message));
+        Assert.Empty(context.EditList.Queued);
+        Assert.Empty(context.ResultList);
+    }
+
+    [Fact]
+    public void Bad_options_are_refused_at_start()
+    {
+        var (keys, dns) = OneKey();
+        Assert.Throws<InvalidOperationException>(() => FilterFactory.Create(dns, keys, new() { ["Mode"] = "x" }));
+        Assert.Throws<InvalidOperationException>(() => FilterFactory.Create(dns, keys, new() { ["Canonicalization"] = "relaxed" }));
+    }
+
+    [Fact]
+    public async Task Long_lines_and_eight_bit_text_sign_and_verify()
+    {
+        var (keys, dns) = OneKey();
+        var longLine = new string('x', 5000) + " \u00e9t\u00e9\r\n";
+        foreach (var canon in new[] { "simple", "nofws" })
+        {
+            var (_, signed) = await SignAsync(keys, dns, new() { ["Canonicalization"] = canon },
+                message: "From: a@example.com\r\nSubject: =?utf-8?q?caf=C3=A9?= \u00fc\r\n\r\n" + longLine, chunk: 1000);
+            Assert.Equal(AuthResultCode.Pass, Assert.Single((await VerifyAsync(dns, signed)).Context.ResultList).Result);
+        }
+    }
+}
