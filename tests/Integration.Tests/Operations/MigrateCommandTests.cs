@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Milters.Host.Commands;
+using Milters.Host.Compat;
+using Milters.Host.Hosting;
+using Milters.Host.Plugins;
+using Milters.Testing.Peers;
+
+namespace Milters.Integration.Tests.Operations;
+
+/// <summary>
+/// `milters migrate`: the printed file loads as a configuration whose keys are exactly what the
+/// dk-filter/sid-filter translators produce, and the MTA lines are the tested snippets' lines.
+/// </summary>
+public sealed class MigrateCommandTests
+{
+    private const string SidFlags = "-l -p inet:8891@localhost -r 2 -B -d lists.example.org,news.example.org -M 'Rejected by %t: %e' -T 10";
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await CommandLineApp.RunAsync(["migrate", .. args], stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static MiltersConfiguration Load(TempDir dir, string text)
+    {
+        var file = dir["milters.json"];
+        File.WriteAllText(file, text);
+        return MiltersConfiguration.Build(HostCommandLine.Parse(["--config", file]));
+    }
+
+    [Fact]
+    public async Task Sid_filter_flags_become_the_same_keys_the_sid_filter_command_runs_with()
+    {
+        var (code, output, err) = await Run("--sid-filter", SidFlags);
+        Assert.True(code == 0, err);
+
+        using var dir = new TempDir("migrate");
+        var migrated = Load(dir, output).Root;
+        var direct = new SidFilterCommandLine().Translate(MigrateShellWords.Split(SidFlags));
+        foreach (var (key, value) in direct.Settings)
+        {
+            if (key is "Plugins:Order") continue;
+            if (key is "SenderId:IgnoredDomains")
+            {
+                Assert.Equal(value, migrated[key]);
+                continue;
+            }
+            Assert.True(string.Equals(value, migrated[key], StringComparison.OrdinalIgnoreCase), $"{key}: translator \"{value}\", migrated \"{migrated[key]}\"");
+        }
+
+        Assert.Equal("inet:8891@localhost", migrated["Listen:Socket"]);
+        Assert.Equal(["SenderId", "AuthResults"], PluginSetFactory.Order(migrated));
+        Assert.Equal("Rejected by %t: %e", migrated["SenderId:RejectText"]);
+        Assert.Equal("2", migrated["SenderId:RejectMode"]);
+        Assert.Equal("00:00:10", migrated["Dns:Timeout"]);
+        // The host's own readers accept it.
+        Assert.Equal(TimeSpan.FromSeconds(10), Milters.Host.Dns.DnsOptions.FromConfiguration(migrated).Timeout);
+        Assert.Equal(8891, ListenOptions.FromConfiguration(migrated).Socket.Port);
+    }
+
+    [Fact]
+    public async Task Flags_without_an_equivalent_are_noted_in_a_comment_and_the_rest_carried_over()
+    {
+        var (code, output, err) = await Run("--sid-filter", "-lA -p inet:8891@localhost -C 5 -t");
+        Assert.True(code == 0, err);
+
+        var comments = output.Split('\n').Where(l => l.StartsWith("//", StringComparison.Ordinal)).ToList();
+        Assert.Contains(comments, c => c.Contains("-A (restart on failure)", StringComparison.Ordinal) && c.Contains("not carried over", StringComparison.Ordinal));
+        Assert.Contains(comments, c => c.Contains("-C (Cloudmark", StringComparison.Ordinal) && c.Contains("\"5\"", StringComparison.Ordinal));
+
+        using var dir = new TempDir("migrate");
+        var migrated = Load(dir, output).Root;
+        Assert.Equal("True", migrated["Logging:Syslog"], ignoreCase: true);
+        Assert.Equal("True", migrated["SenderId:TestMode"], ignoreCase: true);
+    }
+
+    [Fact]
+    public async Task An_unknown_flag_is_an_error_naming_it()
+    {
+        var (code, output, err) = await Run("--sid-filter", "-p inet:8891@localhost -Z");
+        Assert.Equal(CommandLineApp.ExitUsage, code);
+        Assert.Equal("", output);
+        Assert.Contains("sid-filter: unknown flag -Z", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_mta_lines_are_the_tested_snippets_filled_in()
+    {
+        var (code, output, err) = await Run("--sid-filter", "-p inet:8891@localhost", "--socket", "inet:8899@127.0.0.1");
+        Assert.True(code == 0, err);
+
+        var sendmail = Snippet("sendmail-milter.mc", "INPUT_MAIL_FILTER",
+            ("MILTER", "inet:8899@127.0.0.1"), ("FLAGS", MigrateMtaLines.Flags), ("TIMEOUTS", MigrateMtaLines.Timeouts));
+        var postfix = Snippet("postfix-main.cf", "smtpd_milters", ("MILTER", "inet:127.0.0.1:8899"));
+        Assert.Contains("//   " + sendmail + "\n", output, StringComparison.Ordinal);
+        Assert.Contains("//   " + postfix + "\n", output, StringComparison.Ordinal);
+        Assert.Contains("//   non_smtpd_milters = $smtpd_milters\n", output, StringComparison.Ordinal);
+
+        using var dir = new TempDir("migrate");
+        var migrated = Load(dir, output).Root;
+        Assert.Equal("inet:8899@127.0.0.1", migrated["Listen:Socket"]);
+        Assert.Contains(output.Split('\n'), l => l.Contains("sid-filter listened on inet:8891@localhost", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("inet:8891@localhost", "inet:localhost:8891", "inet:8891@localhost")]
+    [InlineData("inet6:8891@::1", "inet:[::1]:8891", "inet6:8891@::1")]
+    [InlineData("local:/run/milters/m.sock", "unix:/run/milters/m.sock", "local:/run/milters/m.sock")]
+    [InlineData("unix:/run/milters/m.sock", "unix:/run/milters/m.sock", "local:/run/milters/m.sock")]
+    public void Sockets_are_spelled_the_way_each_mta_wants(string spec, string postfix, string sendmail)
+    {
+        var socket = SocketSpec.Parse(spec);
+        Assert.Equal(postfix, MigrateMtaLines.PostfixMilter(socket));
+        Assert.Equal(sendmail, MigrateMtaLines.SendmailSocket(socket));
+    }
+
+    [Fact]
+    public void Command_lines_are_split_like_the_shell_would()
+    {
+        Assert.Equal(["-M", "it's \"bad\"", "-d", "a,b", "-x\\y"],
+            MigrateShellWords.Split("""  -M "it's \"bad\"" -d 'a,b' -x\\y """));
+        Assert.Throws<FormatException>(() => MigrateShellWords.Split("-M 'open"));
+    }
+
+    [Fact]
+    public void The_output_is_json_once_comments_are_skipped()
+    {
+        var migration = MigrateCommand.Migrate(null, "-p inet:8891@localhost -q");
+        using var doc = JsonDocument.Parse(migration.Render(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        Assert.True(doc.RootElement.GetProperty("SenderId").GetProperty("Quarantine").GetBoolean());
+        Assert.Equal(JsonValueKind.Array, doc.RootElement.GetProperty("Plugins").GetProperty("Order").ValueKind);
+    }
+
+    /// <summary>The first line of tests/peers/mta-snippets/FILE starting with <paramref name="startsWith"/>, placeholders filled in.</summary>
+    internal static string Snippet(string file, string startsWith, params (string Name, string Value)[] values)
+    {
+        var line = File.ReadLines(Path.Combine(RepoPaths.Peers, "mta-snippets", file)).First(l => l.StartsWith(startsWith, StringComparison.Ordinal));
+        foreach (var (name, value) in values) line = line.Replace($"@{name}@", value, StringComparison.Ordinal);
+        Assert.DoesNotContain("@", line.Replace("inet:8899@127.0.0.1", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        return line;
+    }
+}
