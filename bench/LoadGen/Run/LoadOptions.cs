@@ -37,6 +37,8 @@ internal sealed class LoadOptions
           --no-nodelay           leave Nagle on for the client socket (Postfix does not set TCP_NODELAY)
           --no-abort             no SMFIC_ABORT between messages on one connection
           --json FILE            append one JSON object per run (JSON lines); - for stdout
+          --dump-dir DIR         write the first --dump-count messages as delivered (filter's headers on top)
+          --dump-count N         how many messages to dump per run                      [10]
           --note TEXT            free text stored with the result (peer version, key size ...)
           --quiet                no progress line
         """;
@@ -59,6 +61,8 @@ internal sealed class LoadOptions
     public required ClientOptions Client { get; init; }
     public string? Json { get; init; }
     public string? Note { get; init; }
+    public string? DumpDir { get; init; }
+    public int DumpCount { get; init; } = 10;
     public bool Quiet { get; init; }
     public required string CommandLine { get; init; }
 
@@ -101,6 +105,8 @@ internal sealed class LoadOptions
             },
             Json = a.Get("json"),
             Note = a.Get("note"),
+            DumpDir = a.Get("dump-dir"),
+            DumpCount = int.Parse(a.Get("dump-count") ?? "10", CultureInfo.InvariantCulture),
             Quiet = a.Flag("quiet"),
             CommandLine = "milters-loadgen " + string.Join(' ', args.Select(Quote)),
         };

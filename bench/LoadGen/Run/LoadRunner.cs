@@ -97,6 +97,8 @@ internal sealed class LoadRunner(LoadOptions options, MessageFactory factory, Tr
                             continue;
                         }
                         var outcome = await connection.SendMessageAsync(message, timeout.Token).ConfigureAwait(false);
+                        if (options.DumpDir is not null && i < options.DumpCount && indexBase == 0)
+                            MessageDump.Write(options.DumpDir, message, outcome.AddedHeaders);
                         // In connection-per-message mode the connect and negotiation belong to the message's time.
                         recorder.Add(outcome with { TotalTicks = Stopwatch.GetTimestamp() - begin }, message.TotalBytes);
                         if (options.PerConnection > 0 && ++onConnection >= options.PerConnection)
