@@ -63,8 +63,9 @@ public static class Negotiator
         var wanted = ActionsFor(pluginNeeds);
         var granted = wanted & offer.Actions;
         var missing = wanted & ~offer.Actions;
-        // SMFIF_ADDRCPT_PAR is a refinement: without it recipients are added without ESMTP arguments.
-        if ((granted & MilterActions.AddRecipients) != 0) missing &= ~MilterActions.AddRecipientsWithArgs;
+        // SMFIF_ADDRCPT_PAR is a refinement of SMFIF_ADDRCPT: without it recipients are added without
+        // ESMTP arguments (warned per message), so only SMFIF_ADDRCPT itself counts as missing.
+        missing &= ~MilterActions.AddRecipientsWithArgs;
 
         var version = Math.Min(offer.Version, MilterLimits.ProtocolVersion);
         return new NegotiatedProtocol(offer, new OptionNegotiation(version, granted, requested), missing);

@@ -8,7 +8,8 @@ public static class MilterFrameReader
     /// <summary>
     /// Reads one frame from the front of <paramref name="buffer"/> and slices it off. Returns false when
     /// more bytes are needed (the buffer is left as it was). Throws <see cref="MilterProtocolException"/>
-    /// as soon as the length prefix or command byte is known to be wrong, before any payload is awaited.
+    /// as soon as the length prefix is known to be wrong, before any payload is awaited or allocated. The
+    /// command byte is not judged here (the session refuses unknown commands), so this also frames replies.
     /// </summary>
     public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxFrame, out MilterFrame frame)
     {
@@ -23,13 +24,10 @@ public static class MilterFrameReader
         if (length > (uint)maxFrame)
             throw new MilterProtocolException($"frame length {length} over the maximum of {maxFrame}");
 
-        if (!reader.TryPeek(out byte code)) return false;
-        if (!MilterCommands.IsDefined(code))
-            throw new MilterProtocolException($"unknown command 0x{code:x2}");
-
         long total = MilterLimits.LengthBytes + (long)length;
         if (buffer.Length < total) return false;
 
+        var code = buffer.Slice(MilterLimits.LengthBytes, 1).FirstSpan[0];
         frame = new MilterFrame((MilterCommand)code, buffer.Slice(MilterLimits.LengthBytes + 1, length - 1));
         buffer = buffer.Slice(total);
         return true;

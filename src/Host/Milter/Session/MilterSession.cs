@@ -60,6 +60,8 @@ public sealed class MilterSession : IAsyncDisposable
     public async ValueTask<bool> HandleAsync(MilterFrame frame, IBufferWriter<byte> replies)
     {
         var command = frame.Command;
+        if (!MilterCommands.IsDefined((byte)command))
+            throw new MilterProtocolException($"unknown command 0x{(byte)command:x2}");
         if (stage == SessionStage.AwaitingOptions && command != MilterCommand.OptionNegotiation)
             throw OutOfOrder(command);
 

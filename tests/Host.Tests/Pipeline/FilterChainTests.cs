@@ -1,0 +1,198 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Milters.Abstractions;
+using Milters.Host.Pipeline;
+using Milters.Host.Tests.Milter;
+
+namespace Milters.Host.Tests.Pipeline;
+
+public class FilterChainTests
+{
+    private readonly LogCapture logs = new();
+
+    private FilterChain Chain(MessageContext context, params (ScriptedPlugin Plugin, OnErrorAction OnError)[] plugins) =>
+        Chain(context, null, plugins);
+
+    private FilterChain Chain(MessageContext context, Func<LoadedPlugin, TimeSpan?>? deadline, params (ScriptedPlugin Plugin, OnErrorAction OnError)[] plugins)
+    {
+        var set = new PluginSet(plugins.Select(p => new LoadedPlugin(p.Plugin.Name, p.Plugin, p.OnError)).ToList(),
+            new ServiceCollection().BuildServiceProvider());
+        return new FilterChain(set, context, logs.CreateLogger("chain"), deadline);
+    }
+
+    private static ScriptedPlugin P(string name) => new(name, PluginNeeds.AllStages);
+
+    [Fact]
+    public async Task Every_event_reaches_every_plugin_in_order()
+    {
+        var order = new List<string>();
+        var a = P("A");
+        var b = P("B");
+        a.OnMail = _ => { order.Add("A"); return Verdict.Continue; };
+        b.OnMail = _ => { order.Add("B"); return Verdict.Continue; };
+        await using var chain = Chain(new MessageContext(), (a, OnErrorAction.TempFail), (b, OnErrorAction.TempFail));
+        Assert.Equal(VerdictKind.Continue, (await chain.MailFromAsync()).Kind);
+        Assert.Equal(["A", "B"], order);
+    }
+
+    [Fact]
+    public async Task First_terminal_verdict_wins_and_later_plugins_are_not_called()
+    {
+        var a = P("A");
+        var b = P("B");
+        var c = P("C");
+        b.OnRecipient = (_, r) => Verdict.RejectWith("550", "5.1.1", $"no {r}");
+        c.OnRecipient = (_, _) => Verdict.Accept;
+        await using var chain = Chain(new MessageContext(), (a, OnErrorAction.TempFail), (b, OnErrorAction.TempFail), (c, OnErrorAction.TempFail));
+        var v = await chain.RecipientAsync("x@example.org");
+        Assert.Equal(VerdictKind.Reject, v.Kind);
+        Assert.Equal("no x@example.org", v.Reply!.Text);
+        Assert.Contains("rcpt:x@example.org", a.Events);
+        Assert.DoesNotContain(c.Events, e => e.StartsWith("rcpt"));
+    }
+
+    [Fact]
+    public async Task Body_skip_only_when_all_plugins_skip_and_skipped_plugins_see_no_more_chunks()
+    {
+        var a = P("A");
+        var b = P("B");
+        a.OnBody = (_, _) => Verdict.Skip;
+        int bChunks = 0;
+        b.OnBody = (_, _) => ++bChunks >= 2 ? Verdict.Skip : Verdict.Continue;
+        await using var chain = Chain(new MessageContext(), (a, OnErrorAction.TempFail), (b, OnErrorAction.TempFail));
+        Assert.Equal(VerdictKind.Continue, (await chain.BodyChunkAsync(new byte[10])).Kind);
+        Assert.True(chain.WantsBody);
+        Assert.Equal(VerdictKind.Skip, (await chain.BodyChunkAsync(new byte[10])).Kind);
+        Assert.False(chain.WantsBody);
+        Assert.Single(a.Events, e => e.StartsWith("body"));
+
+        await chain.EndMessageAsync(aborted: false);
+        Assert.True(chain.WantsBody); // the next message starts fresh
+    }
+
+    [Fact]
+    public async Task A_throwing_plugin_gets_TempFail_by_default_with_one_log_line_naming_plugin_queue_id_and_error()
+    {
+        var context = new MessageContext();
+        context.Macros.Set(MacroStage.MailFrom, [new("i", "4XyZ12")]);
+        var a = P("Broken");
+        var b = P("Next");
+        a.OnHeader = (_, _) => throw new InvalidOperationException("boom");
+        await using var chain = Chain(context, (a, OnErrorAction.TempFail), (b, OnErrorAction.TempFail));
+        var v = await chain.HeaderAsync(new HeaderField("Subject", " hi"u8.ToArray()));
+        Assert.Equal(VerdictKind.TempFail, v.Kind);
+        Assert.DoesNotContain(b.Events, e => e.StartsWith("header"));
+        var line = Assert.Single(logs.AtLeast(LogLevel.Warning));
+        Assert.Contains("Broken", line);
+        Assert.Contains("4XyZ12", line);
+        Assert.Contains("boom", line);
+    }
+
+    [Theory]
+    [InlineData(OnErrorAction.Accept, VerdictKind.Accept)]
+    [InlineData(OnErrorAction.Reject, VerdictKind.Reject)]
+    [InlineData(OnErrorAction.TempFail, VerdictKind.TempFail)]
+    public async Task On_error_actions_map_to_verdicts(OnErrorAction action, VerdictKind kind)
+    {
+        var a = P("A");
+        a.OnEndOfMessage = _ => throw new IOException("disk");
+        await using var chain = Chain(new MessageContext(), (a, action));
+        Assert.Equal(kind, (await chain.EndOfMessageAsync()).Kind);
+    }
+
+    [Fact]
+    public async Task On_error_Continue_notes_the_plugin_and_leaves_it_out_for_the_rest_of_the_message()
+    {
+        var context = new MessageContext();
+        var a = P("Flaky");
+        var b = P("Next");
+        int calls = 0;
+        a.OnHeader = (_, _) => { calls++; throw new FormatException("bad"); };
+        await using var chain = Chain(context, (a, OnErrorAction.Continue), (b, OnErrorAction.TempFail));
+        Assert.Equal(VerdictKind.Continue, (await chain.HeaderAsync(new HeaderField("A", " 1"u8.ToArray()))).Kind);
+        Assert.Equal(VerdictKind.Continue, (await chain.HeaderAsync(new HeaderField("B", " 2"u8.ToArray()))).Kind);
+        Assert.Equal(1, calls);
+        Assert.Equal(["Flaky"], context.FailedPlugins);
+        Assert.Equal(2, b.Events.Count(e => e.StartsWith("header")));
+
+        await chain.EndMessageAsync(aborted: false);
+        Assert.Empty(context.FailedPlugins);
+        await chain.HeaderAsync(new HeaderField("C", " 3"u8.ToArray()));
+        Assert.Equal(2, calls); // called again in the next message
+    }
+
+    [Fact]
+    public async Task A_plugin_over_its_deadline_is_treated_as_failed()
+    {
+        var a = P("Slow");
+        a.OnEndOfMessageAsync = async _ => { await Task.Delay(Timeout.Infinite); return Verdict.Accept; };
+        await using var chain = Chain(new MessageContext(), p => p.Name == "Slow" ? TimeSpan.FromMilliseconds(50) : null, (a, OnErrorAction.Reject));
+        Assert.Equal(VerdictKind.Reject, (await chain.EndOfMessageAsync()).Kind);
+        Assert.Contains(logs.AtLeast(LogLevel.Warning), l => l.Contains("Slow") && l.Contains("deadline"));
+    }
+
+    [Fact]
+    public async Task Results_carry_the_name_of_the_plugin_that_added_them()
+    {
+        var context = new MessageContext();
+        var a = P("DomainKeys");
+        var b = P("AuthResults");
+        a.OnEndOfMessage = c => { c.AddResult(new AuthenticationResult(AuthMethods.DomainKeys, AuthResultCode.Pass)); return Verdict.Continue; };
+        IReadOnlyList<AuthenticationResult>? seen = null;
+        b.OnEndOfMessage = c => { seen = c.Results.ToList(); return Verdict.Continue; };
+        await using var chain = Chain(context, (a, OnErrorAction.TempFail), (b, OnErrorAction.TempFail));
+        await chain.EndOfMessageAsync();
+        var r = Assert.Single(seen!);
+        Assert.Equal("DomainKeys", r.Plugin);
+    }
+
+    [Fact]
+    public async Task A_plugin_whose_CreateFilter_throws_fails_every_event_with_its_action()
+    {
+        var broken = new ThrowingFactoryPlugin();
+        var b = P("B");
+        var set = new PluginSet([new LoadedPlugin("Broken", broken, OnErrorAction.Continue), new LoadedPlugin("B", b, OnErrorAction.TempFail)],
+            new ServiceCollection().BuildServiceProvider());
+        var context = new MessageContext();
+        await using var chain = new FilterChain(set, context, logs.CreateLogger("chain"));
+        Assert.Equal(VerdictKind.Continue, (await chain.MailFromAsync()).Kind);
+        Assert.Equal(["Broken"], context.FailedPlugins);
+        Assert.Contains("mail:", b.Events);
+    }
+
+    [Fact]
+    public async Task Ending_a_message_aborts_filters_and_clears_the_message_but_not_the_connection()
+    {
+        var context = new MessageContext { Helo = "client" };
+        context.Macros.Set(MacroStage.Connect, [new("{daemon_name}", "MSA")]);
+        context.Macros.Set(MacroStage.MailFrom, [new("i", "Q1")]);
+        context.Envelope.MailFrom = "a@example.com";
+        var a = P("A");
+        await using var chain = Chain(context, (a, OnErrorAction.TempFail));
+        await chain.HeaderAsync(new HeaderField("Subject", " x"u8.ToArray()));
+        context.Edits.AddHeader("X-A", " 1");
+        context.Items["A.x"] = 1;
+        var token = context.MessageAborted;
+
+        await chain.EndMessageAsync(aborted: true);
+
+        Assert.True(token.IsCancellationRequested);
+        Assert.Contains("abort", a.Events);
+        Assert.Null(context.Envelope.MailFrom);
+        Assert.Empty(context.Headers);
+        Assert.Empty(context.Edits.Queued);
+        Assert.Empty(context.Items);
+        Assert.Equal("NOQUEUE", context.QueueId);
+        Assert.Equal("MSA", context.Macros.Get("daemon_name"));
+        Assert.Equal("client", context.Helo);
+        Assert.False(context.MessageAborted.IsCancellationRequested);
+    }
+
+    private sealed class ThrowingFactoryPlugin : IMilterPlugin
+    {
+        public string Name => "Broken";
+        public PluginNeeds Needs => PluginNeeds.MailFrom;
+        public void ConfigureServices(IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section) { }
+        public MessageFilter CreateFilter(IServiceProvider services) => throw new InvalidOperationException("no key");
+    }
+}
