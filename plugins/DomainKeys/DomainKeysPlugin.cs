@@ -24,6 +24,7 @@ public sealed class DomainKeysPlugin : IMilterPlugin
     {
         var options = new DomainKeysOptions();
         section.Bind(options);
+        ReadCommaLists(section, options);
         options.Validate();
         var internalHostsConfigured = section.GetSection(nameof(DomainKeysOptions.InternalHosts)).Exists();
         services.AddSingleton(options);
@@ -31,6 +32,27 @@ public sealed class DomainKeysPlugin : IMilterPlugin
             options,
             sp.GetRequiredService<ISigningKeyTable>().AllKeys.Select(k => k.Domain),
             internalHostsConfigured));
+    }
+
+    /// <summary>
+    /// A list option may also be one comma-separated string (what `milters dk-filter` and environment
+    /// variables give): it replaces the list instead of merging into it index by index.
+    /// </summary>
+    private static void ReadCommaLists(IConfiguration section, DomainKeysOptions options)
+    {
+        void Read(string key, List<string> target)
+        {
+            if (section.GetSection(key).Value is not { } single) return;
+            target.Clear();
+            target.AddRange(single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+        Read(nameof(DomainKeysOptions.OmitHeaders), options.OmitHeaders);
+        Read(nameof(DomainKeysOptions.Domains), options.Domains);
+        Read(nameof(DomainKeysOptions.InternalHosts), options.InternalHosts);
+        Read(nameof(DomainKeysOptions.ExternalHosts), options.ExternalHosts);
+        Read(nameof(DomainKeysOptions.PeerHosts), options.PeerHosts);
+        Read(nameof(DomainKeysOptions.SigningDaemons), options.SigningDaemons);
+        Read(nameof(DomainKeysOptions.SigningMacros), options.SigningMacros);
     }
 
     public MessageFilter CreateFilter(IServiceProvider services) => new DomainKeysFilter(

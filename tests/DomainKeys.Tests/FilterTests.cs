@@ -277,3 +277,20 @@ public sealed class FilterTests
         }
     }
 }
+
+public sealed class OptionsTests
+{
+    [Fact]
+    public async Task Lists_may_be_comma_separated_strings()
+    {
+        var (key, record) = TestKeyTable.NewKey("example.com", "sel");
+        var dns = new InMemoryDnsResolver().AddTxt("sel._domainkey.example.com", TestData.SplitIntoStrings(record));
+        var filter = FilterFactory.Create(dns, new TestKeyTable().Add("*@example.com", key),
+            new() { ["InternalHosts"] = "192.0.2.0/24, 10.0.0.0/8", ["OmitHeaders"] = "Received,To" });
+        var context = new TestContext(); // 192.0.2.10: internal by the list above
+        var message = TestMessage.Parse("Received: x\r\nFrom: a@example.com\r\nTo: b@example.org\r\n\r\nbody\r\n");
+        await context.RunAsync(filter, message);
+        var sig = Assert.Single(context.EditList.Queued);
+        Assert.Contains("h=From;", sig.Value);
+    }
+}
