@@ -70,6 +70,8 @@ public static class MilterHostBuilder
 
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milters.Host");
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() => logger.LogInformation("ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", Environment.ProcessId));
 
         await host.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;

@@ -46,7 +46,8 @@ public sealed partial class MilterListener : BackgroundService
         listenSocket = SocketBinder.Bind(options, logger);
         if (options.Socket.IsTcp && !options.AllowedClients.IsExplicit && listenSocket.LocalEndPoint is IPEndPoint ep && !IPAddress.IsLoopback(ep.Address))
             LogOpenWithoutAllowList(options.Socket.Text);
-        LogListening(options.Socket.Text, options.Socket.IsTcp ? options.AllowedClients.ToString() : "(unix socket: file permissions)");
+        var where = options.Socket.IsTcp && options.Socket.Port == 0 ? $"{options.Socket.Text} (port {((IPEndPoint)listenSocket.LocalEndPoint!).Port})" : options.Socket.Text;
+        LogListening(where, options.Socket.IsTcp ? options.AllowedClients.ToString() : "(unix socket: file permissions)");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

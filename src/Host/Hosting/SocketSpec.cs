@@ -82,7 +82,8 @@ public sealed record SocketSpec(SocketKind Kind, string? Host, int Port, string?
         }
 
         if (portText.Length == 0) throw Bad(text, "the port is missing");
-        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        // Port 0 lets the system choose (tests, or a supervisor that reads the log line); libmilter would refuse it.
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 0 or > 65535)
             throw Bad(text, $"\"{portText}\" is not a port number (1-65535)");
 
         if (host is not null)

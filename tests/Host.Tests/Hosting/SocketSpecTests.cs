@@ -41,7 +41,7 @@ public class SocketSpecTests
     [InlineData("tcp:8891@127.0.0.1", "unknown scheme \"tcp\"")]
     [InlineData("inet:@127.0.0.1", "the port is missing")]
     [InlineData("inet:99999@127.0.0.1", "\"99999\" is not a port number")]
-    [InlineData("inet:0@127.0.0.1", "\"0\" is not a port number")]
+    [InlineData("inet:-1@127.0.0.1", "\"-1\" is not a port number")]
     [InlineData("inet:abc@127.0.0.1", "\"abc\" is not a port number")]
     [InlineData("inet:8891@", "the host after '@' is missing")]
     [InlineData("inet:8891@::1", "not an IPv4 address")]

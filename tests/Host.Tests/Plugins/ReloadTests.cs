@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Milters.Host.Hosting;
+using Milters.Host.Pipeline;
+using Milters.Testing.Peers;
+
+namespace Milters.Host.Tests.Plugins;
+
+/// <summary>SIGHUP's work: a new configuration for new connections; a broken one refused; connections in flight untouched.</summary>
+public class ReloadTests : IDisposable
+{
+    private readonly TempDir dir = new("hrld");
+
+    public void Dispose() => dir.Dispose();
+
+    private JsonObject Config(string value) => new()
+    {
+        ["Plugins"] = new JsonObject { ["Directory"] = dir["plugins"], ["Order"] = new JsonArray("StampA") },
+        ["Dns"] = new JsonObject { ["Servers"] = new JsonArray("127.0.0.1:1") },
+        ["StampA"] = new JsonObject { ["Header"] = "X-Stamp", ["Value"] = value },
+    };
+
+    private static void Rewrite(InProcessMilter milter, JsonObject config)
+    {
+        config["Listen"] = new JsonObject { ["Socket"] = "inet:0@127.0.0.1" };
+        File.WriteAllText(milter.ConfigPath, config.ToJsonString());
+    }
+
+    [Fact]
+    public async Task New_connections_get_the_new_configuration_and_a_broken_one_is_refused()
+    {
+        InProcessMilter.LayOutStamp(dir["plugins"], "StampA");
+        await using var milter = await InProcessMilter.StartAsync(Config("first"), dir["milters.json"]);
+        var reload = milter.Services.GetRequiredService<ReloadService>();
+        var provider = milter.Services.GetRequiredService<IPluginSetProvider>();
+
+        await using var early = await milter.ClientAsync();
+        Assert.Equal([" first"], (await InProcessMilter.SendAsync(early)).Stamps);
+
+        Rewrite(milter, Config("second"));
+        var before = provider.Current;
+        Assert.True(await reload.ReloadAsync());
+        Assert.NotSame(before, provider.Current);
+
+        await using (var late = await milter.ClientAsync())
+            Assert.Equal([" second"], (await InProcessMilter.SendAsync(late)).Stamps);
+        // The connection opened before the reload keeps the set it started with.
+        Assert.Equal([" first"], (await InProcessMilter.SendAsync(early)).Stamps);
+
+        File.WriteAllText(milter.ConfigPath, "{ this is not json");
+        var kept = provider.Current;
+        Assert.False(await reload.ReloadAsync());
+        Assert.Same(kept, provider.Current);
+
+        var unknown = Config("third");
+        unknown["Plugins"]!["Order"] = new JsonArray("StampA", "Missing");
+        Rewrite(milter, unknown);
+        Assert.False(await reload.ReloadAsync());
+        Assert.Same(kept, provider.Current);
+
+        await using (var after = await milter.ClientAsync())
+            Assert.Equal([" second"], (await InProcessMilter.SendAsync(after)).Stamps);
+    }
+
+    [Fact]
+    public void Sighup_to_the_process_reloads_and_logs_it()
+    {
+        TestPluginFolder.LayOut("HeaderStamp", dir["plugins"]);
+        var config = new JsonObject
+        {
+            ["Plugins"] = new JsonObject { ["Directory"] = dir["plugins"], ["Order"] = new JsonArray("HeaderStamp") },
+            ["Dns"] = new JsonObject { ["Servers"] = new JsonArray("127.0.0.1:1") },
+        };
+        using var milter = MilterProcess.Start(new MilterProcessOptions { Config = config });
+        milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+
+        milter.Signal(MilterProcess.SIGHUP);
+        milter.WaitForOutput("configuration reloaded from", TimeSpan.FromSeconds(30));
+
+        File.WriteAllText(milter.ConfigPath, "{ broken");
+        milter.Signal(MilterProcess.SIGHUP);
+        milter.WaitForOutput("reload refused, keeping the running configuration: configuration file", TimeSpan.FromSeconds(30));
+        Assert.False(milter.HasExited);
+        Assert.True(MilterProcess.Accepts(milter.Socket));
+        Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
+    }
+}
