@@ -16,12 +16,12 @@ public class QuotingTests
     [InlineData("@example.com", "@example.com")]
     [InlineData("first.last+tag@mail.example.org", "first.last+tag@mail.example.org")]
     [InlineData("a/b=c?d@example.com", "a/b=c?d@example.com")]
-    [InlineData("\"john doe\"@example.com", "\"john doe\"@example.com")]
     [InlineData("Pelé@example.com", "Pelé@example.com")]
     // everything else: one quoted-string
     [InlineData("2001:db8::1", "\"2001:db8::1\"")]
     [InlineData("gfT/i2HB", "\"gfT/i2HB\"")]
     [InlineData("john..doe@example.com", "\"john..doe@example.com\"")]
+    [InlineData("\"john doe\"@example.com", "\"\\\"john doe\\\"@example.com\"")]
     [InlineData("user@localhost", "\"user@localhost\"")]
     [InlineData("user@example.com.", "\"user@example.com.\"")]
     [InlineData("user@[192.0.2.1]", "\"user@[192.0.2.1]\"")]
@@ -36,6 +36,13 @@ public class QuotingTests
         Assert.Equal(written, PValueSyntax.PValue(value));
         var header = AuthResultsParser.Parse($" example.org; x-test=pass header.x={written}");
         Assert.Equal(value, header.Results[0].Properties[0].Value);
+    }
+
+    [Fact]
+    public void A_quoted_local_part_written_bare_by_someone_else_keeps_its_quotes_in_the_value()
+    {
+        var header = AuthResultsParser.Parse(" example.org; spf=pass smtp.mailfrom=\"john doe\"@example.com");
+        Assert.Equal("\"john doe\"@example.com", header.Results[0].Properties[0].Value);
     }
 
     [Theory]

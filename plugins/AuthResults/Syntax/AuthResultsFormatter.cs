@@ -16,8 +16,8 @@ public enum ReasonStyle
 /// Writes an Authentication-Results field value: quoting by <see cref="PValueSyntax"/>, folded with
 /// CRLF + TAB so that no line is longer than <see cref="MaxLineLength"/> (RFC 5322 §2.1.1) where the
 /// words allow it: every resinfo starts a line once the field does not fit on one, long resinfos break
-/// between their parts, and long quoted-strings or comments break before a space inside them (the space
-/// stays, so unfolding restores the text exactly). MimeKit's folding encoder is internal to MimeKit.
+/// between their parts, and a long reason breaks before a space inside it (the space stays, so unfolding
+/// restores the text exactly). MimeKit's folding encoder is internal to MimeKit.
 /// </summary>
 internal sealed class AuthResultsFormatter
 {
@@ -51,6 +51,7 @@ internal sealed class AuthResultsFormatter
     private void AddResInfo(List<Piece> pieces, ResInfo r, bool last)
     {
         var words = new List<string>();
+        var breakable = -1;
         var spec = Keyword(r.Method, "method");
         if (r.MethodVersion is { } mv) spec += "/" + mv.ToString(CultureInfo.InvariantCulture);
         words.Add(spec + "=" + Keyword(r.Result, "result"));
@@ -58,6 +59,7 @@ internal sealed class AuthResultsFormatter
         if (r.Reason is not null)
         {
             var text = PValueSyntax.NormalizeText(r.Reason);
+            breakable = words.Count;
             words.Add(ReasonStyle == ReasonStyle.Comment
                 ? Comment(text)
                 : "reason=" + PValueSyntax.QuoteString(text));
@@ -71,7 +73,7 @@ internal sealed class AuthResultsFormatter
         for (var w = 0; w < words.Count; w++)
         {
             var first = true;
-            foreach (var part in SplitInside(words[w]))
+            foreach (var part in w == breakable ? SplitInside(words[w]) : [words[w]])
             {
                 pieces.Add(new Piece(part, !first ? PieceKind.Inner : w == 0 ? PieceKind.LineStart : PieceKind.Word));
                 first = false;
@@ -110,8 +112,9 @@ internal sealed class AuthResultsFormatter
     }
 
     /// <summary>
-    /// Splits a word at the spaces inside its quoted-strings or comments (a word has no other spaces): each
-    /// later part starts with its run of spaces, so a fold before it keeps every space and no line is blank.
+    /// Splits the reason (a quoted-string or a comment) at its inner spaces: each later part starts with its
+    /// run of spaces, so a fold before it keeps every space and no line is blank. Property values are not
+    /// split: an identity broken inside its quotes is legal but readers stumble over it.
     /// </summary>
     private static IEnumerable<string> SplitInside(string word)
     {

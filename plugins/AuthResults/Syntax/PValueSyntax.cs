@@ -26,9 +26,11 @@ internal static class PValueSyntax
     public static string Value(string value) => Grammar.IsToken(value) ? value : QuoteString(value);
 
     /// <summary>
-    /// pvalue: a token as is; an identity <c>[local-part] "@" domain-name</c> as is when its local-part is a
-    /// dot-atom or an already canonical quoted-string; anything else (":" of an IPv6 address, "/", spaces,
-    /// a domain that is no domain-name …) as one quoted-string.
+    /// pvalue: a token as is; an identity <c>[ dot-atom "@" ] domain-name</c> as is (RFC 8601 §2.2: an identity
+    /// MUST use that form); anything else (":" of an IPv6 address, "/", spaces, a domain that is no
+    /// domain-name …) as one quoted-string. That includes a local-part that itself needs quoting:
+    /// <c>"john doe"@example.com</c> is also valid bare, but MimeKit's reader then rejects the whole field,
+    /// while <c>"\"john doe\"@example.com"</c> is read by every parser we test against.
     /// </summary>
     public static string PValue(string value)
     {
@@ -36,19 +38,12 @@ internal static class PValueSyntax
         return IsIdentity(value) ? value : QuoteString(value);
     }
 
-    /// <summary>True when <paramref name="value"/> is <c>[ [ local-part ] "@" ] domain-name</c> written canonically.</summary>
+    /// <summary>True when <paramref name="value"/> is <c>[ [ dot-atom-text ] "@" ] domain-name</c> (UTF-8 local-parts per RFC 8616).</summary>
     public static bool IsIdentity(string value)
     {
         var at = value.LastIndexOf('@');
         if (at < 0 || !Grammar.IsDomainName(value.AsSpan(at + 1))) return false;
-        var local = value[..at];
-        if (local.Length == 0 || Grammar.IsDotAtomText(local, utf8: true)) return true;
-        if (local.Length < 2 || local[0] != '"') return false;
-
-        // A quoted local-part is written as is only if our parser gives back the same text.
-        var cursor = new HeaderCursor(local, utf8: true);
-        return cursor.TryReadQuotedString(out var content) && cursor.Position == local.Length
-            && QuoteString(content) == local;
+        return at == 0 || Grammar.IsDotAtomText(value.AsSpan(0, at), utf8: true);
     }
 
     /// <summary>
