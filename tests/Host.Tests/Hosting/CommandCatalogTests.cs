@@ -1,0 +1,67 @@
+using Milters.Host.Commands;
+using Milters.Host.Hosting;
+using Milters.Testing.Peers;
+
+namespace Milters.Host.Tests.Hosting;
+
+public class CommandCatalogTests : IDisposable
+{
+    private readonly TempDir dir = new("hcmd");
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public void Finds_every_command_including_one_per_legacy_tool()
+    {
+        var commands = CommandCatalog.Discover();
+        Assert.IsType<RunCommand>(commands["run"]);
+        Assert.IsType<CheckConfigCommand>(commands["check-config"]);
+        Assert.IsType<LegacyFilterCommand>(commands["dk-filter"]);
+        Assert.IsType<LegacyFilterCommand>(commands["sid-filter"]);
+        Assert.All(commands, c => Assert.Equal(c.Key, c.Value.Name));
+    }
+
+    [Fact]
+    public void Legacy_flags_are_the_highest_layer_and_our_long_options_still_apply()
+    {
+        var config = dir["milters.json"];
+        File.WriteAllText(config, """{ "Listen": { "Socket": "inet:1111@127.0.0.1" }, "Dns": { "Retries": 1 } }""");
+        var command = (LegacyFilterCommand)CommandCatalog.Discover()["dk-filter"];
+
+        var arguments = command.Translate(["--config", config, "-l", "-p", "inet:8892@127.0.0.1", "--nameserver", "127.0.0.1:5353", "--Listen:Socket=inet:2222@127.0.0.1"]);
+        var root = arguments.BuildConfiguration().Root;
+
+        Assert.Equal("inet:8892@127.0.0.1", root["Listen:Socket"]);  // dk-filter -p beats --Listen:Socket and the file
+        Assert.Equal("true", root["Logging:Syslog"]);
+        Assert.Equal("127.0.0.1:5353", root["Dns:Servers"]);
+        Assert.Equal("1", root["Dns:Retries"]);                     // the file still fills in the rest
+    }
+
+    [Fact]
+    public void Bad_legacy_flag_is_one_line_naming_the_tool()
+    {
+        var command = (LegacyFilterCommand)CommandCatalog.Discover()["dk-filter"];
+        var e = Assert.Throws<StartupException>(() => command.Translate(["-Z"]));
+        Assert.StartsWith("dk-filter: ", e.Message);
+        Assert.Contains("-Z", e.Message);
+    }
+
+    [Fact]
+    public async Task Dispatch_prints_one_line_errors_and_usage()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await CommandLineApp.RunAsync(["check-config", "--config", dir["absent.json"]], stdout, stderr);
+        Assert.Equal(CommandLineApp.ExitFailure, code);
+        Assert.Equal($"cannot read configuration file {dir["absent.json"]}: file not found", stderr.ToString().Trim());
+
+        stderr = new StringWriter();
+        Assert.Equal(CommandLineApp.ExitUsage, await CommandLineApp.RunAsync(["nonsense"], stdout, stderr));
+        Assert.Contains("unknown command \"nonsense\"", stderr.ToString());
+
+        stdout = new StringWriter();
+        Assert.Equal(0, await CommandLineApp.RunAsync(["--help"], stdout, new StringWriter()));
+        Assert.Contains("dk-filter", stdout.ToString());
+        Assert.Contains("sid-filter", stdout.ToString());
+    }
+}
