@@ -63,7 +63,6 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
         public string Mode = "sv";
         public bool Quarantine;
         public bool BadActionSet;
-        public bool SocketGiven;
     }
 
     private static void Apply(char flag, string? value, Dictionary<string, string?> s, List<string> notes, Parsed p)
@@ -107,7 +106,7 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
             case 'm': AddList(s, "DomainKeys:SigningDaemons", value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
             case 'M': AddList(s, "DomainKeys:SigningMacros", value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
             case 'o': AddList(s, "DomainKeys:OmitHeaders", value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
-            case 'p': s["Listen:Socket"] = value; p.SocketGiven = true; break;
+            case 'p': s["Listen:Socket"] = value; break;
             case 'P': s["Hosting:PidFile"] = value; break;
             case 'q': p.Quarantine = true; break;
             case 'R':
@@ -165,7 +164,6 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
 
     private static void Finish(Dictionary<string, string?> s, List<string> notes, Parsed p)
     {
-        if (!p.SocketGiven) throw new LegacyCommandLineException("-p socketspec is required (as dk-filter required it)");
         // -q: "messages which fail verification are quarantined"; an explicit -C bad= wins.
         if (p.Quarantine && !p.BadActionSet) s["DomainKeys:Actions:BadSignature"] = "Quarantine";
 
@@ -192,6 +190,8 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
         {
             if (p.Domains.Count > 0)
                 throw new LegacyCommandLineException("-d needs a signing key: -s keyfile -S selector (or -s keylist -k)");
+            if (!p.Mode.Contains('v'))
+                throw new LegacyCommandLineException("-b s needs a signing key: -s keyfile -S selector (or -s keylist -k)");
             // dk-filter's default mode is sv; without a key it can only verify.
             s["DomainKeys:Mode"] = "v";
             notes.Add("no signing key (-s/-S): verifying only");

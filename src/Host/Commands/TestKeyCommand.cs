@@ -1,0 +1,180 @@
+using System.Security.Cryptography;
+using Milters.Abstractions;
+using Milters.Host.Dns;
+using Milters.Host.Hosting;
+
+namespace Milters.Host.Commands;
+
+/// <summary>
+/// `milters testkey --domain D --selector S [--key FILE] [--nameserver HOST:PORT]`: looks up
+/// S._domainkey.D through the resolver the milter would use (Dns section, --nameserver), checks the record
+/// (RFC 4870 §3.2.3: k=rsa, p= present and not revoked) and, with --key, that it holds the public half of the
+/// private key. Like dkim-testkey, it warns when the key file is readable by group or others.
+/// Exit 0 when everything matches, 1 when not, 2 on usage errors.
+/// </summary>
+public sealed class TestKeyCommand : ICliCommand
+{
+    public string Name => "testkey";
+
+    public string Summary => "check a published DomainKeys/DKIM key record against a private key";
+
+    private const string Usage = "usage: milters testkey --domain DOMAIN --selector SELECTOR [--key FILE] [--nameserver HOST:PORT] [--config PATH]";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var rest = new List<string>();
+        HostCommandLine commandLine;
+        try
+        {
+            commandLine = HostCommandLine.Parse(args, rest);
+        }
+        catch (StartupException e)
+        {
+            stderr.WriteLine($"milters testkey: {e.Message}");
+            return 2;
+        }
+        string? domain = null, selector = null, keyFile = null;
+        for (var i = 0; i < rest.Count; i++)
+        {
+            var arg = rest[i];
+            string? Next() => i + 1 < rest.Count ? rest[++i] : null;
+            switch (arg)
+            {
+                case "--domain": case "-d": domain = Next(); break;
+                case "--selector": case "-s": selector = Next(); break;
+                case "--key": case "-k": keyFile = Next(); break;
+                case "--help": case "-h": stdout.WriteLine(Usage); return 0;
+                default:
+                    stderr.WriteLine($"milters testkey: unknown option {arg}");
+                    stderr.WriteLine(Usage);
+                    return 2;
+            }
+        }
+        if (commandLine.Help) { stdout.WriteLine(Usage); return 0; }
+        if (string.IsNullOrEmpty(domain) || string.IsNullOrEmpty(selector))
+        {
+            stderr.WriteLine("milters testkey: --domain and --selector are required");
+            stderr.WriteLine(Usage);
+            return 2;
+        }
+
+        RSA? privateKey = null;
+        if (keyFile is not null)
+        {
+            if (!File.Exists(keyFile))
+            {
+                stderr.WriteLine($"milters testkey: key file {keyFile} not found");
+                return 1;
+            }
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(keyFile) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+                stderr.WriteLine($"warning: key file {keyFile} is readable or writable by group or others; chmod 600 it");
+            privateKey = RSA.Create();
+            try
+            {
+                privateKey.ImportFromPem(File.ReadAllText(keyFile));
+            }
+            catch (Exception e) when (e is ArgumentException or CryptographicException)
+            {
+                stderr.WriteLine($"milters testkey: {keyFile} holds no PEM RSA key");
+                return 1;
+            }
+        }
+
+        DnsOptions dnsOptions;
+        try
+        {
+            dnsOptions = DnsOptions.FromConfiguration(new StartupArguments(commandLine).BuildConfiguration().Root);
+        }
+        catch (StartupException e)
+        {
+            stderr.WriteLine($"milters testkey: {e.Message}");
+            return 2;
+        }
+        var name = $"{selector}._domainkey.{domain.TrimEnd('.')}";
+        var resolver = new DnsClientResolver(dnsOptions);
+        var answer = await resolver.QueryTxtAsync(name, cancellationToken);
+        if (answer.Status != DnsStatus.Ok || answer.Records.Count == 0)
+        {
+            stderr.WriteLine($"{name}: no key record ({answer.Status}{(answer.Error is null ? "" : ": " + answer.Error)})");
+            return 1;
+        }
+        if (answer.Records.Count > 1) stderr.WriteLine($"warning: {name} has {answer.Records.Count} TXT records; verifiers use the first");
+        var text = answer.Records[0].Text;
+        if (!PublishedKey.TryParse(text, out var published, out var error))
+        {
+            stderr.WriteLine($"{name}: {error}");
+            return 1;
+        }
+        using (published)
+        {
+            if (published is null)
+            {
+                stderr.WriteLine($"{name}: the key is revoked (empty p=)");
+                return 1;
+            }
+            stdout.WriteLine($"{name}: {published.KeySize}-bit RSA key found");
+            if (privateKey is null) return 0;
+            using (privateKey)
+            {
+                var matches = published.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(privateKey.ExportSubjectPublicKeyInfo());
+                if (!matches)
+                {
+                    stderr.WriteLine($"{name}: the published key does not match {keyFile}");
+                    return 1;
+                }
+                stdout.WriteLine($"{name}: matches {keyFile}");
+                return 0;
+            }
+        }
+    }
+}
+
+/// <summary>Just enough of the key record grammar (RFC 4870 §3.2.3) for testkey: k= and p=.</summary>
+internal static class PublishedKey
+{
+    /// <summary>Null <paramref name="key"/> with true: revoked.</summary>
+    public static bool TryParse(string record, out RSA? key, out string? error)
+    {
+        key = null;
+        string? k = null, p = null;
+        foreach (var element in record.Split(';'))
+        {
+            var eq = element.IndexOf('=');
+            if (eq < 0)
+            {
+                if (element.Trim().Length == 0) continue;
+                error = $"malformed tag \"{element.Trim()}\"";
+                return false;
+            }
+            var name = element[..eq].Trim();
+            var value = element[(eq + 1)..].Trim();
+            if (name == "k") k = value;
+            else if (name == "p") p = value;
+        }
+        if (k is not null && !string.Equals(k, "rsa", StringComparison.OrdinalIgnoreCase))
+        {
+            error = $"unsupported key type k={k}";
+            return false;
+        }
+        if (p is null)
+        {
+            error = "no p= tag";
+            return false;
+        }
+        p = string.Concat(p.Where(c => !char.IsWhiteSpace(c)));
+        error = null;
+        if (p.Length == 0) return true;
+        try
+        {
+            var rsa = RSA.Create();
+            rsa.ImportSubjectPublicKeyInfo(Convert.FromBase64String(p), out _);
+            key = rsa;
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or CryptographicException)
+        {
+            error = "p= is not a base64 RSA public key";
+            return false;
+        }
+    }
+}
