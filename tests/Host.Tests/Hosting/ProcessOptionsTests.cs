@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Milters.Host.Hosting;
+using Milters.Testing.Peers;
+
+namespace Milters.Host.Tests.Hosting;
+
+/// <summary>The old filters' process habits: -P pid file, -u user after binding, -f foreground.</summary>
+public class ProcessOptionsTests : IDisposable
+{
+    private readonly TempDir dir = new("hopt");
+
+    public void Dispose() => dir.Dispose();
+
+    private JsonObject Config()
+    {
+        TestPluginFolder.LayOut("HeaderStamp", dir["plugins"]);
+        return new JsonObject
+        {
+            ["Plugins"] = new JsonObject { ["Directory"] = dir["plugins"], ["Order"] = new JsonArray("HeaderStamp") },
+            ["Dns"] = new JsonObject { ["Servers"] = new JsonArray("127.0.0.1:1") },
+        };
+    }
+
+    [Fact]
+    public void Pid_file_is_written_and_removed_on_exit()
+    {
+        var pidFile = dir["milters.pid"];
+        var options = new MilterProcessOptions { Config = Config() };
+        options.Args.AddRange(["-f", "-P", pidFile]);
+        using var milter = MilterProcess.Start(options);
+        milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+        Assert.Equal(milter.ProcessId.ToString(), File.ReadAllText(pidFile).Trim());
+        Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
+        Assert.False(File.Exists(pidFile));
+    }
+
+    [Fact]
+    public void User_option_drops_privileges_after_binding()
+    {
+        if (Environment.UserName != "root")
+        {
+            // Not root: the option must refuse clearly rather than pretend.
+            var result = MilterProcess.RunCommand(["--config", WriteConfig(), "-p", "inet:0@127.0.0.1", "-u", "nobody"]);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("only root can change user", result.StandardError);
+            return;
+        }
+
+        var options = new MilterProcessOptions { Config = Config() };
+        options.Args.AddRange(["-u", "nobody"]);
+        using var milter = MilterProcess.Start(options);
+        milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+        var uidLine = File.ReadAllLines($"/proc/{milter.ProcessId}/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        var nobody = PrivilegeDrop.Resolve("nobody").Uid.ToString();
+        Assert.Equal(["Uid:", nobody, nobody, nobody, nobody], uidLine.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(MilterProcess.Accepts(milter.Socket));
+        Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
+    }
+
+    private string WriteConfig()
+    {
+        var path = dir["milters.json"];
+        File.WriteAllText(path, Config().ToJsonString());
+        return path;
+    }
+
+    [Fact]
+    public void Unknown_user_is_named()
+    {
+        var e = Assert.Throws<StartupException>(() => PrivilegeDrop.Resolve("no-such-user-here"));
+        Assert.Equal("-u \"no-such-user-here\": no such user \"no-such-user-here\"", e.Message);
+        e = Assert.Throws<StartupException>(() => PrivilegeDrop.Resolve("root:no-such-group-here"));
+        Assert.Equal("-u \"root:no-such-group-here\": no such group \"no-such-group-here\"", e.Message);
+        Assert.Equal((0u, 0u, "root"), PrivilegeDrop.Resolve("root"));
+    }
+}
