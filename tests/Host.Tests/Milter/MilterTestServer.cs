@@ -70,9 +70,10 @@ public sealed class MilterTestServer : IAsyncDisposable, IPluginSetProvider
         : MilterClient.ConnectTcpAsync((IPEndPoint)EndPoint);
 
     /// <summary>Negotiated client, connected (SMFIC_CONNECT) and greeted (SMFIC_HELO), ready for a message.</summary>
-    public async Task<MilterClient> ReadyClientAsync(MtaOffer offer)
+    public async Task<MilterClient> ReadyClientAsync(MtaOffer offer, Action<MilterClient>? setup = null)
     {
         var client = await ConnectAsync();
+        setup?.Invoke(client);
         await client.NegotiateAsync(offer);
         await client.ConnectAsync("client.example.net", IPAddress.Parse("192.0.2.10"), 40000);
         await client.HeloAsync("client.example.net");

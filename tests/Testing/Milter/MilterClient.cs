@@ -271,6 +271,13 @@ public sealed class MilterClient : IAsyncDisposable
         await SendRawAsync(frame);
     }
 
+    /// <summary>Closes our sending side (the filter sees end of stream) while still reading its answers.</summary>
+    public void ShutdownSend()
+    {
+        if (socket is null) throw new InvalidOperationException("not a socket connection");
+        socket.Shutdown(SocketShutdown.Send);
+    }
+
     /// <summary>True when the filter closed the connection (EOF or reset) within <paramref name="wait"/>.</summary>
     public async Task<bool> WaitForCloseAsync(TimeSpan wait)
     {
