@@ -25,7 +25,12 @@ public sealed class MiltertestTests
     {
         using var milter = HeaderStampMilter.Start("unused", reject: true);
 
-        var r = Miltertest.Run("milters-message.lua", milter.Socket, new Dictionary<string, string> { ["expect"] = "reject" });
+        var r = Miltertest.Run("milters-message.lua", milter.Socket, new Dictionary<string, string>
+        {
+            ["expect"] = "reject",
+            // HeaderStamp's documented reject reply
+            ["reply"] = $"550 5.7.1 rejected by {HeaderStampMilter.Header}",
+        });
 
         Assert.True(r.Succeeded, $"{r}\n--- milter output ---\n{milter.Output}");
     }

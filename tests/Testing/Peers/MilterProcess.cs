@@ -120,6 +120,8 @@ public sealed class MilterProcess : IDisposable
         var config = (JsonObject)options.Config.DeepClone();
         if (config["Listen"] is not JsonObject listen) config["Listen"] = listen = new JsonObject();
         listen["Socket"] = socket.Spec;
+        // Postfix's smtpd runs as user postfix: it must be able to connect to a socket root created
+        if (socket.UnixPath != null && listen["UnixSocketMode"] is null) listen["UnixSocketMode"] = "0666";
         if (options.TestPlugins.Count > 0)
         {
             var pluginsDir = dir["plugins"];

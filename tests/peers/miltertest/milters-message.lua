@@ -4,6 +4,7 @@
 --                      given, a header NAME was added or inserted (with -D value=TEXT: its value contains TEXT)
 --   -D expect=reject   some step was answered with a 5xx (SMFIR_REJECT or a 5xx SMFIR_REPLYCODE)
 --   -D expect=tempfail some step was answered with a 4xx (SMFIR_TEMPFAIL or a 4xx SMFIR_REPLYCODE)
+--   -D reply="550 5.7.1 text"  with reject/tempfail: the exact SMFIR_REPLYCODE expected
 --
 -- run:  miltertest -s milters-message.lua -D socket=inet:8891@127.0.0.1 -D header=X-Stamp [-D value=ok]
 -- Honours the SMFIP_NO* (step negotiated away) and SMFIP_NR_* (no reply) bits the milter negotiated,
@@ -14,6 +15,7 @@ local expect = expect or "accept"
 local header = header
 local value  = value
 local from   = from or "alice@example.com"
+local reply  = reply
 
 -- miltertest exits 1 on error() without printing the message: echo it first
 local function fail(msg)
@@ -79,20 +81,25 @@ if verdict == nil then
 end
 mt.echo("    verdict " .. name(verdict) .. " at " .. verdict_step)
 
--- the SMTP class of a verdict: 2 accept, 4 tempfail, 5 reject (REPLYCODE carries its own code)
+-- the SMTP class of a verdict: 2 accept, 4 tempfail, 5 reject. A REPLYCODE carries its own code, but
+-- miltertest 1.x matches a requested reply only when given code, enhanced code AND text
+-- (mt.eom_check(MT_SMTPREPLY, "550") is false for "550 5.7.1 text"): -D reply="550 5.7.1 text" names the
+-- exact reply; without it a REPLYCODE counts as the class that was expected.
 local function class(r)
   if r == SMFIR_ACCEPT or r == SMFIR_CONTINUE then return 2 end
   if r == SMFIR_TEMPFAIL then return 4 end
   if r == SMFIR_REJECT then return 5 end
   if r == SMFIR_REPLYCODE then
-    -- mt.eom_check(MT_SMTPREPLY, code) matches the reply text's code; try the usual ones
-    for _, c in ipairs({ "550", "554", "553", "552", "551", "521", "530", "535" }) do
-      if mt.eom_check(conn, MT_SMTPREPLY, c) then return 5 end
+    if reply == nil then
+      mt.echo("    REPLYCODE: reply text not checked (no -D reply=)")
+      return (expect == "tempfail") and 4 or 5
     end
-    for _, c in ipairs({ "450", "451", "452", "421", "454" }) do
-      if mt.eom_check(conn, MT_SMTPREPLY, c) then return 4 end
+    local code, esc, text = string.match(reply, "^(%d%d%d) (%S+) (.*)$")
+    if code == nil then fail("-D reply= must be 'CODE X.Y.Z text', got '" .. reply .. "'") end
+    if not mt.eom_check(conn, MT_SMTPREPLY, code, esc, text) then
+      fail("the milter's reply is not '" .. reply .. "'")
     end
-    return 0
+    return tonumber(string.sub(code, 1, 1))
   end
   return 0
 end

@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using Milters.Testing.Peers;
+
+namespace Milters.Integration.Tests.SenderId;
+
+/// <summary>
+/// Real Postfix and Sendmail in front of the built host (SenderId + AuthResults), DNS from a real server. The SMTP
+/// client is swaks on 127.0.0.1, which ok.sid.test authorizes and deny.sid.test does not.
+/// </summary>
+[Collection(MtaCollection.Name)]
+public sealed class SenderIdThroughMtaTests : IDisposable
+{
+    private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(60);
+    private readonly DnsServer dns = SenderIdMilter.StartDns();
+
+    public void Dispose() => dns.Dispose();
+
+    private static string Why(SwaksResult sent, MtaInstance mta, MilterProcess milter) =>
+        $"{sent}\n{mta.Describe()}\n--- milter output ---\n{milter.Output}";
+
+    [Theory]
+    [InlineData(MtaKind.Postfix)]
+    [InlineData(MtaKind.Sendmail)]
+    public void AuthorizedClientIsDeliveredWithSenderIdAndSpfPass(MtaKind kind)
+    {
+        using var milter = SenderIdMilter.Start(dns, new JsonObject { ["RejectMode"] = 2 });
+        using var mta = MtaInstance.Start(kind, milter.Socket);
+        var subject = $"sid pass {Guid.NewGuid():N}";
+
+        var sent = mta.Send(new SwaksMessage
+        {
+            From = "alice@ok.sid.test",
+            Helo = "client.sid.test",
+            Subject = subject,
+            Headers = { "From: Alice <alice@ok.sid.test>" },
+            Body = "hello",
+        });
+
+        Assert.True(sent.Accepted, Why(sent, mta, milter));
+        var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);
+        var ar = Assert.Single(delivered.HeaderValues("Authentication-Results"));
+        Assert.Contains("sender-id=pass header.from=alice@ok.sid.test", ar);
+        Assert.Contains("spf=pass smtp.mailfrom=alice@ok.sid.test", ar);
+    }
+
+    [Theory]
+    [InlineData(MtaKind.Postfix)]
+    [InlineData(MtaKind.Sendmail)]
+    public void RejectModeTwoAndUnauthorizedClientGets550(MtaKind kind)
+    {
+        using var milter = SenderIdMilter.Start(dns, new JsonObject { ["RejectMode"] = 2 });
+        using var mta = MtaInstance.Start(kind, milter.Socket);
+
+        var sent = mta.Send(new SwaksMessage
+        {
+            From = "mallory@deny.sid.test",
+            Helo = "client.sid.test",
+            Subject = "sid reject",
+            Headers = { "From: mallory@deny.sid.test" },
+            Body = "hello",
+        });
+
+        Assert.False(sent.Accepted, Why(sent, mta, milter));
+        Assert.True(sent.FirstError?.StartsWith("550") == true, "expected 550:\n" + Why(sent, mta, milter));
+        Assert.Contains("5.7.1", sent.FirstError);
+    }
+}
