@@ -1,0 +1,183 @@
+using System.Net;
+using Milters.Abstractions;
+using Milters.AuthResults.Syntax;
+
+namespace Milters.AuthResults.Tests;
+
+/// <summary>RFC 8601 §5: headers claiming our authserv-id are removed from mail that is not from an internal host.</summary>
+public class ForgedHeaderRemovalTests
+{
+    private const string Ours = "mx.example.com";
+    private static readonly Dictionary<string, string?> Config = new() { ["AuthResults:AuthservId"] = Ours };
+
+    /// <summary>Forged headers in the ways a forger varies them, and foreign ones that must stay.</summary>
+    private static readonly string[] ForgedValues =
+    [
+        " mx.example.com; dkim=pass header.d=example.com",
+        " MX.EXAMPLE.COM 1; spf=pass smtp.mailfrom=ceo@example.com",
+        " (trust me) mx.example.com; domainkeys=pass header.from=ceo@example.com",
+        "mx.example.com;sender-id=pass header.from=ceo@example.com",
+        " \"mx.example.com\"\r\n\t; spf=pass",
+    ];
+
+    private static readonly string[] ForeignValues =
+    [
+        " other.example.org; dkim=pass header.d=example.org",
+        " mx.example.com.evil.net; spf=pass smtp.mailfrom=a@evil.net",
+        " relay.example.net 1; none",
+    ];
+
+    public static TheoryData<int> ForgedCounts => new() { 1, 2, 5 };
+
+    [Theory]
+    [MemberData(nameof(ForgedCounts))]
+    public async Task Every_forged_header_goes_and_every_foreign_one_stays(int forged)
+    {
+        var context = MessageWith(forged, out var forgedOccurrences);
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(Config), context);
+
+        var deletions = context.QueuedEdits.Queued.Where(e => e.Kind == MessageEditKind.ChangeHeader).ToList();
+        Assert.All(deletions, d => Assert.Null(d.Value));
+        Assert.Equal(forgedOccurrences.OrderDescending(), deletions.Select(d => d.Index));
+        // Deletions come before our insertion, so our own header is never counted among them.
+        Assert.Equal(MessageEditKind.InsertHeader, context.QueuedEdits.Queued[^1].Kind);
+
+        foreach (var after in new[]
+                 {
+                     PluginHarness.ApplyOriginalNumbering(context.Headers, context.QueuedEdits.Queued),
+                     PluginHarness.ApplyRenumbering(context.Headers, context.QueuedEdits.Queued),
+                 })
+        {
+            var ar = after.Where(h => h.Name.Equals("Authentication-Results", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).ToList();
+            Assert.Equal(ForeignValues.Length + 1, ar.Count);
+            Assert.Equal(" mx.example.com; none", after[0].Value);
+            Assert.Equal(ForeignValues, ar.Skip(1));
+            Assert.Equal(["Received", "From", "To", "Subject", "Message-ID"], after.Where(h => !h.Name.Contains("Results", StringComparison.OrdinalIgnoreCase)).Select(h => h.Name));
+        }
+    }
+
+    [Fact]
+    public async Task Headers_from_an_internal_host_are_kept()
+    {
+        var context = MessageWith(2, out _);
+        context.Connection = new ConnectionInfo("localhost", ClientFamily.Inet, IPAddress.Loopback, 40000, null);
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(Config), context);
+        Assert.DoesNotContain(context.QueuedEdits.Queued, e => e.Kind == MessageEditKind.ChangeHeader);
+        Assert.Single(context.QueuedEdits.Queued);
+    }
+
+    [Theory]
+    [InlineData("::1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("127.0.0.2", false)]
+    [InlineData("10.1.2.3", false)]
+    public async Task The_default_internal_hosts_are_the_loopback_addresses(string address, bool trusted)
+    {
+        var context = MessageWith(1, out _);
+        context.Connection = new ConnectionInfo("client", ClientFamily.Inet6, IPAddress.Parse(address), 40000, null);
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(Config), context);
+        Assert.Equal(trusted ? 0 : 1, context.QueuedEdits.Queued.Count(e => e.Kind == MessageEditKind.ChangeHeader));
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("10.255.0.1", true)]
+    [InlineData("192.0.2.77", true)]
+    [InlineData("192.0.2.78", false)]
+    [InlineData("127.0.0.1", false)]
+    public async Task Internal_hosts_are_configurable(string address, bool trusted)
+    {
+        var context = MessageWith(1, out _);
+        context.Connection = new ConnectionInfo("client", ClientFamily.Inet, IPAddress.Parse(address), 40000, null);
+        var config = new Dictionary<string, string?>(Config)
+        {
+            ["AuthResults:InternalHosts:0"] = "10.0.0.0/8",
+            ["AuthResults:InternalHosts:1"] = "192.0.2.77",
+        };
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(config), context);
+        Assert.Equal(trusted ? 0 : 1, context.QueuedEdits.Queued.Count(e => e.Kind == MessageEditKind.ChangeHeader));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("192.0.2.1", false)]
+    [InlineData(null, false)]
+    public async Task Without_an_address_from_connect_the_client_addr_macro_decides(string? clientAddr, bool trusted)
+    {
+        var context = MessageWith(1, out _);
+        context.Connection = new ConnectionInfo("localhost", ClientFamily.Unix, null, 0, "/run/x.sock");
+        if (clientAddr is not null) context.MacroValues.Values["client_addr"] = clientAddr;
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(Config), context);
+        Assert.Equal(trusted ? 0 : 1, context.QueuedEdits.Queued.Count(e => e.Kind == MessageEditKind.ChangeHeader));
+    }
+
+    [Fact]
+    public async Task Remove_All_removes_foreign_headers_too()
+    {
+        var context = MessageWith(2, out _);
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(new(Config) { ["AuthResults:Remove"] = "All" }), context);
+        var after = PluginHarness.ApplyRenumbering(context.Headers, context.QueuedEdits.Queued);
+        Assert.Equal([" mx.example.com; none"], after.Where(h => h.Name.Contains("Results")).Select(h => h.Value));
+    }
+
+    [Fact]
+    public async Task Other_authserv_ids_of_our_admd_are_removed_as_well()
+    {
+        var context = new FakeMessageContext()
+            .Header("Authentication-Results", " mx2.example.com; spf=pass")
+            .Header("Authentication-Results", " other.example.org; spf=pass")
+            .Header("Authentication-Results", " mx.example.com; spf=pass");
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(new(Config) { ["AuthResults:OtherAuthservIds:0"] = "MX2.example.com" }), context);
+        Assert.Equal([3, 1], context.QueuedEdits.Queued.Where(e => e.Kind == MessageEditKind.ChangeHeader).Select(e => e.Index));
+    }
+
+    [Fact]
+    public async Task Occurrences_count_every_spelling_of_the_field_name()
+    {
+        var context = new FakeMessageContext()
+            .Header("authentication-results", " other.example.org; none")
+            .Header("Authentication-results", " mx.example.com; dkim=pass")
+            .Header("AUTHENTICATION-RESULTS", " mx.example.com; spf=pass");
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(Config), context);
+        var deletions = context.QueuedEdits.Queued.Where(e => e.Kind == MessageEditKind.ChangeHeader).ToList();
+        Assert.Equal([("AUTHENTICATION-RESULTS", 3), ("Authentication-results", 2)], deletions.Select(d => (d.Name!, d.Index)));
+    }
+
+    [Fact]
+    public async Task Without_existing_headers_nothing_is_removed()
+    {
+        var context = new FakeMessageContext().Header("From", " a@example.com").Header("Authentication-Results-Original", " mx.example.com; none");
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(Config), context);
+        Assert.Single(context.QueuedEdits.Queued);
+    }
+
+    /// <summary>Received, then A-R headers (forged and foreign interleaved) among ordinary ones.</summary>
+    private static FakeMessageContext MessageWith(int forged, out List<int> forgedOccurrences)
+    {
+        var context = new FakeMessageContext().Header("Received", " from mail.example.net by mx.example.com; Sun, 29 Nov 2026 16:00:00 +0000");
+        var ar = new List<string>();
+        for (int f = 0, o = 0; f < forged || o < ForeignValues.Length;)
+        {
+            if (f < forged) ar.Add("F" + f++);
+            if (o < ForeignValues.Length) ar.Add("O" + o++);
+        }
+        forgedOccurrences = new List<int>();
+        var occurrence = 0;
+        var others = new Queue<(string, string)>([("From", " a@example.com"), ("To", " b@example.org"), ("Subject", " test"), ("Message-ID", " <1@example.com>")]);
+        foreach (var tag in ar)
+        {
+            occurrence++;
+            var index = int.Parse(tag[1..]);
+            if (tag[0] == 'F')
+            {
+                forgedOccurrences.Add(occurrence);
+                context.Header("Authentication-Results", ForgedValues[index]);
+            }
+            else context.Header("Authentication-Results", ForeignValues[index]);
+            if (others.TryDequeue(out var h)) context.Header(h.Item1, h.Item2);
+        }
+        while (others.TryDequeue(out var h)) context.Header(h.Item1, h.Item2);
+        Assert.All(ForgedValues, v => Assert.Equal(Ours, AuthservIdReader.Read(v), ignoreCase: true));
+        return context;
+    }
+}
