@@ -67,7 +67,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 }
                 catch (OperationCanceledException) when (idle.IsCancellationRequested)
                 {
-                    logger.LogInformation("closing: no command from the MTA within {Timeout}", Options.ConnectionTimeout);
+                    logger.LogInformation("{Peer}: closing: no command from the MTA within {Timeout}", peerDescription, Options.ConnectionTimeout);
                     return;
                 }
                 idle = Rearm(idle);
@@ -100,30 +100,30 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 if (result.IsCompleted)
                 {
                     if (!buffer.IsEmpty)
-                        logger.LogWarning("protocol error: connection closed inside a frame ({Bytes} byte(s) of an incomplete frame)", buffer.Length);
+                        logger.LogWarning("{Peer}: protocol error: connection closed inside a frame ({Bytes} byte(s) of an incomplete frame)", peerDescription, buffer.Length);
                     else if (session.InMessage)
-                        logger.LogInformation("the MTA closed the connection in the middle of message {QueueId}", session.Context.QueueId);
+                        logger.LogInformation("{Peer}: the MTA closed the connection in the middle of message {QueueId}", peerDescription, session.Context.QueueId);
                     else
-                        logger.LogDebug("the MTA closed the connection");
+                        logger.LogDebug("{Peer}: the MTA closed the connection", peerDescription);
                     return;
                 }
             }
         }
         catch (MilterProtocolException ex)
         {
-            logger.LogWarning("protocol error: {Error}; closing the connection", ex.Message);
+            logger.LogWarning("{Peer}: protocol error: {Error}; closing the connection", peerDescription, ex.Message);
         }
         catch (OperationCanceledException) when (idle.IsCancellationRequested)
         {
-            logger.LogInformation("closing: the MTA did not take our reply within {Timeout}", Options.ConnectionTimeout);
+            logger.LogInformation("{Peer}: closing: the MTA did not take our reply within {Timeout}", peerDescription, Options.ConnectionTimeout);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            logger.LogInformation("connection lost: {Error}", ex.Message);
+            logger.LogInformation("{Peer}: connection lost: {Error}", peerDescription, ex.Message);
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "internal error; closing the connection");
+            logger.LogError(ex, "{Peer}: internal error; closing the connection", peerDescription);
         }
         finally
         {

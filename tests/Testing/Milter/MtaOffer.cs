@@ -10,10 +10,11 @@ public sealed record MtaOffer(uint Version, uint Actions, uint Protocol)
     public static readonly MtaOffer Postfix = new(6, 0x1ff, 0x1fffff) { Name = "Postfix" };
 
     /// <summary>
-    /// Sendmail 8.17: version 6, SMFI_CURR_ACTS 0x1ff, SMFI_CURR_PROT 0x1fffff plus SMFIP_MDS_256K (when
-    /// Milter.maxdatasize is raised). Unlike Postfix it treats any requested bit it did not offer as a fatal
-    /// negotiation error, strips one leading space from header values without SMFIP_HDR_LEADSPC and folds
-    /// header values with a bare LF.
+    /// Sendmail 8.17: version 6, SMFI_CURR_ACTS 0x1ff, SMFI_CURR_PROT 0x1fffff (what the Debian build
+    /// offers), here plus SMFIP_MDS_256K as it offers when Milter.maxdatasize is raised, so the bit a filter
+    /// must not take blindly is exercised. Unlike Postfix it treats any requested bit it did not offer as a
+    /// fatal negotiation error, strips one leading space from header values without SMFIP_HDR_LEADSPC and
+    /// folds header values with a bare LF.
     /// </summary>
     public static readonly MtaOffer Sendmail = new(6, 0x1ff, 0x1fffff | 0x10000000)
     {
