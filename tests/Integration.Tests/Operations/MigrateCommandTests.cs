@@ -61,6 +61,43 @@ public sealed class MigrateCommandTests
     }
 
     [Fact]
+    public async Task Both_old_command_lines_become_one_configuration_with_one_socket_and_the_chain_order()
+    {
+        using var dir = new TempDir("migrate");
+        var key = dir["betatest.key.pem"];
+        var dkFlags = $"-l -p inet:8892@localhost -d example.com,example.net -s {key} -S betatest -c nofws -m MSA -C bad=r,dns=a -P /var/run/dk-filter.pid";
+        var (code, output, err) = await Run("--dk-filter", dkFlags, "--sid-filter", "-l -p inet:8891@localhost -r 2 -P /var/run/sid-filter.pid");
+        Assert.True(code == 0, err);
+
+        var migrated = Load(dir, output).Root;
+        Assert.Equal(["DomainKeys", "SenderId", "AuthResults"], PluginSetFactory.Order(migrated));
+        Assert.Equal("inet:8892@localhost", migrated["Listen:Socket"]);
+
+        // Every key either translator produces is in the one file, with the translator's value.
+        var dk = new DkFilterCommandLine().Translate(MigrateShellWords.Split(dkFlags)).Settings;
+        var sid = new SidFilterCommandLine().Translate(MigrateShellWords.Split("-l -p inet:8891@localhost -r 2")).Settings;
+        foreach (var (k, v) in dk.Concat(sid))
+        {
+            if (k is "Plugins:Order" or "Listen:Socket" or "Hosting:PidFile") continue;
+            Assert.True(string.Equals(v, migrated[k], StringComparison.OrdinalIgnoreCase), $"{k}: translator \"{v}\", migrated \"{migrated[k]}\"");
+        }
+        var table = Milters.Host.Keys.KeyTableOptions.FromConfiguration(migrated).Entries;
+        Assert.Equal(["example.com", "example.net"], table.Select(e => e.Domain));
+        Assert.All(table, e => Assert.Equal("betatest", e.Selector));
+        Assert.All(table, e => Assert.Equal(key, e.KeyFile));
+        Assert.Equal("Reject", migrated["DomainKeys:Actions:BadSignature"]);
+        Assert.Equal("2", migrated["SenderId:RejectMode"]);
+
+        // The two pid files and the two sockets cannot both stay: one is kept and the choice is written down.
+        Assert.Equal("/var/run/dk-filter.pid", migrated["Hosting:PidFile"]);
+        var comments = output.Split('\n').Where(l => l.StartsWith("//", StringComparison.Ordinal)).ToList();
+        Assert.Contains(comments, c => c.Contains("Hosting:PidFile", StringComparison.Ordinal) && c.Contains("/var/run/sid-filter.pid", StringComparison.Ordinal));
+        Assert.Contains(comments, c => c.Contains("sid-filter listened on inet:8891@localhost", StringComparison.Ordinal));
+        Assert.Contains("//   INPUT_MAIL_FILTER(`milters', `S=inet:8892@localhost, F=T, T=C:10s;S:30s;R:30s;E:60s')dnl\n", output, StringComparison.Ordinal);
+        Assert.Contains("//   smtpd_milters = inet:localhost:8892\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Flags_without_an_equivalent_are_noted_in_a_comment_and_the_rest_carried_over()
     {
         var (code, output, err) = await Run("--sid-filter", "-lA -p inet:8891@localhost -C 5 -t");
