@@ -46,7 +46,6 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         private readonly IDnsResolver dns = owner.dns;
         private readonly SpfEvaluatorOptions options = owner.options;
         private readonly bool ipv6 = ip.AddressFamily == AddressFamily.InterNetworkV6;
-        private Dictionary<string, string>? validatedNames;
 
         public int DnsTerms { get; private set; }
 
@@ -153,8 +152,9 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
                 case SpfMechanismKind.Ptr:
                 {
                     var target = await TargetAsync(d, domain).ConfigureAwait(false);
-                    var names = await ValidatedNamesAsync().ConfigureAwait(false);
-                    return names.Any(n => DomainSpec.IsSameOrSubdomain(n, target));
+                    // Only names that could match are validated (RFC 7208 §5.5 allows it; fewer lookups).
+                    var names = await ValidatedNamesAsync(n => DomainSpec.IsSameOrSubdomain(n, target)).ConfigureAwait(false);
+                    return names.Count > 0;
                 }
                 case SpfMechanismKind.Exists:
                 {
@@ -183,7 +183,8 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
             {
                 var exchange = mx.Exchange.TrimEnd('.');
                 if (exchange.Length == 0) continue; // RFC 7505 null MX
-                var addresses = await AddressesAsync(exchange, countVoid: false).ConfigureAwait(false);
+                // Each exchange's address lookup is a void lookup when empty, as pyspf and Mail::SPF count it.
+                var addresses = await AddressesAsync(exchange, countVoid: true).ConfigureAwait(false);
                 if (addresses.Any(a => InNetwork(ip, a, ipv6 ? d.Ip6Cidr : d.Ip4Cidr))) return true;
             }
             return false;
@@ -212,25 +213,26 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         }
 
         /// <summary>
-        /// Names from the client's PTR records whose A/AAAA records lead back to the client (RFC 7208 §5.5):
-        /// at most the first 10 PTR names are looked at (§4.6.4); DNS errors make names drop out, not fail.
+        /// Names from the client's PTR records, among those <paramref name="candidate"/> accepts, whose A/AAAA
+        /// records lead back to the client (RFC 7208 §5.5): at most the first 10 PTR names are looked at
+        /// (§4.6.4); a DNS error on the PTR lookup or a name's lookup makes names drop out, never fail.
         /// </summary>
-        private async ValueTask<IReadOnlyCollection<string>> ValidatedNamesAsync()
+        private async ValueTask<IReadOnlyList<string>> ValidatedNamesAsync(Func<string, bool> candidate)
         {
-            if (validatedNames is not null) return validatedNames.Values;
-            validatedNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            var validated = new List<string>();
             var answer = await dns.QueryPtrAsync(ip, ct).ConfigureAwait(false);
             if (answer.IsVoid) CountVoid();
-            if (answer.Status != DnsStatus.Ok) return validatedNames.Values;
+            if (answer.Status != DnsStatus.Ok) return validated;
             foreach (var ptr in answer.Records.Take(SpfLimits.MaxPtrNames))
             {
                 var name = ptr.TrimEnd('.');
-                if (!IsQueryable(name)) continue;
+                if (!IsQueryable(name) || !candidate(name)) continue;
                 var addresses = ipv6 ? await dns.QueryAaaaAsync(name, ct).ConfigureAwait(false)
                                      : await dns.QueryAAsync(name, ct).ConfigureAwait(false);
-                if (addresses.Records.Any(a => a.Equals(ip))) validatedNames.TryAdd(name, name);
+                if (addresses.IsVoid) CountVoid();
+                if (addresses.Records.Any(a => a.Equals(ip))) validated.Add(name);
             }
-            return validatedNames.Values;
+            return validated;
         }
 
         /// <summary>%{p}: a validated name equal to, else below, the domain, else any; "unknown" when none (RFC 7208 §7.3).</summary>
@@ -238,7 +240,7 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         {
             try
             {
-                var names = await ValidatedNamesAsync().ConfigureAwait(false);
+                var names = await ValidatedNamesAsync(_ => true).ConfigureAwait(false);
                 return names.FirstOrDefault(n => n.Equals(domain, StringComparison.OrdinalIgnoreCase))
                     ?? names.FirstOrDefault(n => DomainSpec.IsSameOrSubdomain(n, domain))
                     ?? names.FirstOrDefault()

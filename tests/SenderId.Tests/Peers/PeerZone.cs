@@ -30,6 +30,15 @@ public sealed class PeerZone : IDisposable
         ptr.sid.example.        IN TXT "v=spf1 ptr -all"
         host.ptr.sid.example.   IN A   192.0.2.77
         77.2.0.192.in-addr.arpa. IN PTR host.ptr.sid.example.
+        78.2.0.192.in-addr.arpa. IN PTR unrelated.other.example.
+        78.2.0.192.in-addr.arpa. IN PTR host2.ptr.sid.example.
+        host2.ptr.sid.example.  IN A   192.0.2.78
+        mxvoid.sid.example.     IN TXT "v=spf1 mx -all"
+        mxvoid.sid.example.     IN MX  10 a1.nx.sid.example.
+        mxvoid.sid.example.     IN MX  20 a2.nx.sid.example.
+        mxvoid.sid.example.     IN MX  30 a3.nx.sid.example.
+        pmacro.sid.example.     IN TXT "v=spf1 exists:%{p}.allow.sid.example -all"
+        host.ptr.sid.example.allow.sid.example. IN A 127.0.0.2
         multi.sid.example.      IN TXT "v=spf1 -all"
         multi.sid.example.      IN TXT "v=spf1 +all"
         syntax.sid.example.     IN TXT "v=spf1 ip4:192.0.2.300 -all"
