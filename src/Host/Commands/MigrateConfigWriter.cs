@@ -14,8 +14,16 @@ internal static class MigrateConfigWriter
     private static readonly string[] SectionOrder =
         ["Listen", "Milter", "Plugins", "Dns", "Keys", "Logging", "Hosting", "Metrics", "DomainKeys", "SenderId", "AuthResults"];
 
-    /// <summary>Keys whose value is a list even when given as one comma-separated string (see Hosting/ConfigLists).</summary>
-    private static readonly HashSet<string> ListKeys = new(StringComparer.OrdinalIgnoreCase) { "Plugins:Order", "Dns:Servers", "Listen:AllowedClients" };
+    /// <summary>
+    /// Keys whose value is a list: the translators give them as one comma-separated string (which the readers
+    /// accept, see Hosting/ConfigLists); in a file an array reads better. Other values may hold commas (-M text).
+    /// </summary>
+    private static readonly System.Text.RegularExpressions.Regex ListKeys = new(
+        "^(Plugins:Order|Dns:Servers|Listen:AllowedClients|Keys:Table:[0-9]+:Senders|" +
+        "DomainKeys:(PeerHosts|InternalHosts|ExternalHosts|SigningDaemons|SigningMacros|OmitHeaders|Domains)|SenderId:(IgnoredDomains|Peers))$",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    public static bool IsListKey(string key) => ListKeys.IsMatch(key);
 
     public static string Write(IReadOnlyDictionary<string, string?> settings, IEnumerable<string> headerComments)
     {
@@ -23,7 +31,7 @@ internal static class MigrateConfigWriter
         foreach (var (key, value) in settings)
         {
             if (value is null) continue;
-            if (ListKeys.Contains(key))
+            if (IsListKey(key))
             {
                 var parts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 for (var i = 0; i < parts.Length; i++) root.At($"{key}:{i}").Value = parts[i];
