@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -57,6 +58,11 @@ public static class MilterHostBuilder
     /// </summary>
     public static async Task<int> RunAsync(StartupArguments arguments, Action<IServiceCollection> addProtocol, CancellationToken cancellationToken)
     {
+        // SIGTERM/SIGINT during start-up (before the host's own lifetime listens) still means "stop cleanly".
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+
         using var host = Build(arguments, addProtocol);
         var provider = host.Services.GetRequiredService<PluginSetProvider>();
         var listener = host.Services.GetRequiredService<MilterListener>();
@@ -73,7 +79,14 @@ public static class MilterHostBuilder
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => logger.LogInformation("ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", Environment.ProcessId));
 
-        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await host.RunAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // stopped before it had fully started
+        }
         return 0;
     }
 }

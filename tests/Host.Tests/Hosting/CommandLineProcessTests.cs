@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Milters.Testing.Milter;
 using Milters.Testing.Peers;
 
 namespace Milters.Host.Tests.Hosting;
@@ -138,5 +139,32 @@ public class CommandLineProcessTests : IDisposable
         milter.WaitForOutput("listening on", TimeSpan.FromSeconds(30));
         var code = milter.Stop(TimeSpan.FromSeconds(30));
         Assert.Equal(0, code);
+    }
+
+    [Fact]
+    public async Task Sigterm_lets_the_message_in_flight_finish_then_exits_zero()
+    {
+        // SeeEnvelope: the plugin asks for MAIL and the headers, so the host sees that a message has begun.
+        var path = Config(c => c["HeaderStamp"] = new JsonObject { ["SeeEnvelope"] = true });
+        var options = new MilterProcessOptions { Config = JsonNode.Parse(File.ReadAllText(path))!.AsObject() };
+        using var milter = MilterProcess.Start(options);
+        milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+
+        await using var client = await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, milter.Socket.Port!.Value));
+        await client.NegotiateAsync(MtaOffer.Postfix);
+        await client.ConnectAsync("client.example.net", IPAddress.Parse("192.0.2.10"));
+        await client.MailFromAsync("a@example.com");
+        await client.RcptAsync("b@example.org");
+        await client.HeaderAsync("Subject", " in flight");
+        await client.EndOfHeadersAsync();
+
+        milter.Signal(MilterProcess.SIGTERM);
+        milter.WaitForOutput("stopped accepting", TimeSpan.FromSeconds(30));
+        Assert.False(MilterProcess.Accepts(milter.Socket));
+
+        var eom = await client.EndOfMessageAsync();
+        Assert.Contains(eom.AddedHeaders, h => h.Name == "X-Milters-Stamp" && h.Value == " HeaderStamp");
+        Assert.True(eom.Verdict.IsContinue || eom.Verdict.IsAccept, eom.Verdict.ToString());
+        Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
     }
 }

@@ -6,7 +6,8 @@ namespace Milters.TestPlugins.HeaderStamp;
 
 /// <summary>
 /// Test-only plugin: at end of message adds <c>Header: Value</c>, or rejects (550 5.7.1), or throws, as its
-/// section says (<c>Header</c> default X-Milters-Stamp, <c>Value</c> default its name, <c>Reject</c>, <c>Throw</c>).
+/// section says (<c>Header</c> default X-Milters-Stamp, <c>Value</c> default its name, <c>Reject</c>, <c>Throw</c>,
+/// <c>SeeEnvelope</c>).
 /// Its name is the file name of its dll, so one build copied as StampA/StampA.dll and StampB/StampB.dll
 /// gives two independent plugins (two sections, two places in the order) — how the drop-in tests show that
 /// the configured order is the order of effects.
@@ -21,10 +22,13 @@ public sealed class HeaderStampPlugin : IMilterPlugin
 
     public string Name { get; }
 
-    public PluginNeeds Needs => PluginNeeds.AddHeaders;
+    /// <summary>Adding headers at end of message; with <c>SeeEnvelope</c> also the envelope and headers (to make messages visible to the host).</summary>
+    public PluginNeeds Needs { get; private set; } = PluginNeeds.AddHeaders;
 
     public void ConfigureServices(IServiceCollection services, IConfiguration section)
     {
+        if (bool.TryParse(section["SeeEnvelope"], out var see) && see)
+            Needs |= PluginNeeds.MailFrom | PluginNeeds.Recipients | PluginNeeds.Headers | PluginNeeds.EndOfHeaders;
         services.AddSingleton(new HeaderStampOptions
         {
             Header = section["Header"] is { Length: > 0 } h ? h : "X-Milters-Stamp",
