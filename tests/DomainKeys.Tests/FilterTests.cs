@@ -294,3 +294,25 @@ public sealed class OptionsTests
         Assert.Contains("h=From;", sig.Value);
     }
 }
+
+public sealed class TraceFieldTests
+{
+    [Fact]
+    public async Task Authentication_results_fields_are_never_signed()
+    {
+        var (key, record) = TestKeyTable.NewKey("example.com", "sel");
+        var dns = new InMemoryDnsResolver().AddTxt("sel._domainkey.example.com", TestData.SplitIntoStrings(record));
+        var filter = FilterFactory.Create(dns, new TestKeyTable().Add("*@example.com", key));
+        var context = TestContext.Internal();
+        var message = TestMessage.Parse("Authentication-Results: mx.example.com; none\r\nFrom: a@example.com\r\nSubject: s\r\n\r\nbody\r\n");
+        await context.RunAsync(filter, message);
+        var delivered = context.Delivered(message);
+        Assert.Contains("h=From:Subject;", delivered.Headers[0].Value);
+        // A receiver removes the trace field: the signature still verifies.
+        var stripped = new TestMessage(delivered.Headers.Where(h => !h.Is("Authentication-Results")).ToList(), delivered.Body);
+        var verify = FilterFactory.Create(dns, new TestKeyTable());
+        var check = new TestContext();
+        await check.RunAsync(verify, stripped);
+        Assert.Equal(AuthResultCode.Pass, Assert.Single(check.ResultList).Result);
+    }
+}

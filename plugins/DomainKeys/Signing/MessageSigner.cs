@@ -11,6 +11,12 @@ namespace Milters.DomainKeys.Signing;
 /// </summary>
 internal sealed class MessageSigner : IDisposable
 {
+    /// <summary>
+    /// Trace fields that receivers (and the AuthResults plugin after us, RFC 8601 §5) may remove or rewrite:
+    /// signing one would break the signature in transit. Present ones are left out through the h= list.
+    /// </summary>
+    private static readonly HashSet<string> NeverSigned = new(StringComparer.OrdinalIgnoreCase) { "Authentication-Results" };
+
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
     private readonly IBodyCanonicalizer body;
 
@@ -26,7 +32,7 @@ internal sealed class MessageSigner : IDisposable
         var omitted = false;
         foreach (var h in headers)
         {
-            if (omit.Contains(h.Name.Trim(), StringComparer.OrdinalIgnoreCase))
+            if (omit.Contains(h.Name.Trim(), StringComparer.OrdinalIgnoreCase) || NeverSigned.Contains(h.Name.Trim()))
             {
                 omitted = true;
                 continue;
@@ -46,7 +52,7 @@ internal sealed class MessageSigner : IDisposable
 
     /// <summary>Force an h= list (several signatures must not cover each other).</summary>
     public void RequireHeaderList(IReadOnlyList<HeaderField> headers, IReadOnlyCollection<string> omit) =>
-        HeaderNames ??= headers.Select(h => h.Name.Trim()).Where(n => !omit.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
+        HeaderNames ??= headers.Select(h => h.Name.Trim()).Where(n => !omit.Contains(n, StringComparer.OrdinalIgnoreCase) && !NeverSigned.Contains(n)).ToList();
 
     public void Body(ReadOnlySpan<byte> chunk) => body.Write(chunk);
 
