@@ -46,6 +46,8 @@ public static class DomainSpec
         var name = domain.EndsWith('.') ? domain[..^1] : domain;
         if (name.Length == 0 || name.Length > SpfLimits.MaxDomainLength) return false;
         if (name.StartsWith('[')) return false;
+        // DNS names on the wire are ASCII here; a U-label or a control character cannot have SPF records.
+        foreach (var c in name) if (c <= ' ' || c > '~') return false;
         var labels = name.Split('.');
         if (labels.Length < 2) return false;
         foreach (var label in labels)

@@ -1,0 +1,42 @@
+using System.Net;
+using Milters.SenderId.Spf;
+using Milters.Testing.Peers;
+using Xunit.Abstractions;
+
+namespace Milters.SenderId.Tests.Peers;
+
+/// <summary>Generated policies (fixed seed) asked of both our evaluator and Mail::SPF over the same real DNS server.</summary>
+public sealed class RandomPolicyComparisonTests(ITestOutputHelper output)
+{
+    private const int Seed = 7208;
+    private const int Count = 40;
+
+    [Fact]
+    public async Task SameResultsAsMailSpf()
+    {
+        var policies = RandomPolicies.Generate(Count, Seed);
+        var options = new DnsServerOptions();
+        options.ZoneTexts.Add(RandomPolicies.Zone(policies));
+        using var dns = DnsServer.Start(options);
+        var evaluator = new SpfEvaluator(new Milters.Host.Dns.DnsClientResolver(
+            new Milters.Host.Dns.DnsOptions([IPEndPoint.Parse(dns.Endpoint)], TimeSpan.FromSeconds(2), 1, false)));
+        var random = new Random(Seed);
+        var disagreements = new List<string>();
+        foreach (var p in policies)
+        {
+            var ip = RandomPolicies.Clients[random.Next(RandomPolicies.Clients.Length)];
+            var identity = "user@" + p.Domain;
+            var perl = PeerScripts.Run("perl-spf.sh",
+                ["--scope", "mfrom", "--versions", "1", "--ip", ip, "--identity", identity, "--helo", "helo.example",
+                 "--dns-port", dns.Port.ToString(), "--timeout", "3"], TimeSpan.FromMinutes(2));
+            Assert.True(perl.Succeeded, perl.ToString());
+            var theirs = perl.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("result=", StringComparison.Ordinal))["result=".Length..];
+            var ours = await evaluator.CheckHostAsync(new SpfRequest(IPAddress.Parse(ip), identity, "helo.example"));
+            var line = $"{ip} \"{p.Record}\": Mail::SPF {theirs}, ours {ours}";
+            output.WriteLine(line);
+            if (theirs != ours.Result.ToToken()) disagreements.Add(line);
+        }
+        output.WriteLine($"{Count - disagreements.Count}/{Count} agree");
+        Assert.Empty(disagreements);
+    }
+}
