@@ -72,7 +72,11 @@ public static class MilterHostBuilder
 
         var root = provider.Generation.Configuration.Root;
         using var pidFile = root["Hosting:PidFile"] is { Length: > 0 } pidPath ? PidFile.Write(pidPath) : null;
-        if (root["Hosting:User"] is { Length: > 0 } user) PrivilegeDrop.Drop(user);
+        if (root["Hosting:User"] is { Length: > 0 } user)
+        {
+            var socket = provider.Generation.Listen.Socket;
+            PrivilegeDrop.Drop(user, socket.Kind == SocketKind.Unix ? [socket.Path!] : []);
+        }
 
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milters.Host");
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);

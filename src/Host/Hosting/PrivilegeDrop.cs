@@ -47,11 +47,19 @@ public static class PrivilegeDrop
         return (uid, gid, name);
     }
 
-    public static void Drop(string spec)
+    /// <param name="spec">USER[:GROUP].</param>
+    /// <param name="handOver">Files created as root that the user must own afterwards (the unix socket, so the
+    /// MTA in the user's group can connect and a restart as the user can replace it).</param>
+    public static void Drop(string spec, params string[] handOver)
     {
         var (uid, gid, name) = Resolve(spec);
         if (geteuid() == uid) return;
         if (geteuid() != 0) throw new StartupException($"-u \"{spec}\": only root can change user (running as uid {geteuid()})");
+        foreach (var path in handOver)
+        {
+            if (chown(path, uid, gid) != 0)
+                throw new StartupException($"-u \"{spec}\": cannot hand {path} over (chown errno {Marshal.GetLastPInvokeError()})");
+        }
         // Order matters: groups first, while we are still root.
         if (initgroups(name, gid) != 0 && setgroups(0, IntPtr.Zero) != 0)
             throw new StartupException($"-u \"{spec}\": cannot set supplementary groups (errno {Marshal.GetLastPInvokeError()})");
@@ -100,4 +108,7 @@ public static class PrivilegeDrop
 
     [DllImport("libc")]
     private static extern uint geteuid();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int chown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
 }

@@ -132,6 +132,25 @@ public class ListenerTests : IDisposable
     }
 
     [Fact]
+    public async Task Serves_ipv6_loopback()
+    {
+        var listener = Listener(new SocketSpec(SocketKind.Inet6, "::1", 0, null, "inet6:0@::1"));
+        listener.Bind();
+        await listener.StartAsync(CancellationToken.None);
+        try
+        {
+            using var client = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(listener.LocalEndPoint!);
+            Assert.StartsWith("hello [::1]:", await ReadLineAsync(client));
+            Assert.Equal([true], handler.NoDelay.ToArray());
+        }
+        finally
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public void Non_loopback_bind_without_allow_list_warns()
     {
         using var listener = Listener(new SocketSpec(SocketKind.Inet, null, 0, null, "inet:0"));

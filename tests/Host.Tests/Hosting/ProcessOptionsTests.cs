@@ -57,6 +57,20 @@ public class ProcessOptionsTests : IDisposable
         Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public void Unix_socket_is_handed_to_the_user_it_runs_as()
+    {
+        if (Environment.UserName != "root") return; // covered by the refusal above
+        var options = new MilterProcessOptions { Config = Config(), UseUnixSocket = true };
+        options.Args.AddRange(["-u", "nobody:nogroup"]);
+        using var milter = MilterProcess.Start(options);
+        milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+        var (uid, gid, _) = PrivilegeDrop.Resolve("nobody:nogroup");
+        var stat = ProcessRunner.Run("stat", ["-c", "%u %g %a", milter.Socket.UnixPath!], TimeSpan.FromSeconds(10));
+        Assert.Equal($"{uid} {gid} 666", stat.StandardOutput.Trim()); // the fixture asks for 0666
+        Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
+    }
+
     private string WriteConfig()
     {
         var path = dir["milters.json"];

@@ -7,6 +7,7 @@ using Milters.Testing.Peers;
 namespace Milters.Host.Tests.Plugins;
 
 /// <summary>SIGHUP's work: a new configuration for new connections; a broken one refused; connections in flight untouched.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class ReloadTests : IDisposable
 {
     private readonly TempDir dir = new("hrld");
@@ -60,6 +61,41 @@ public class ReloadTests : IDisposable
 
         await using (var after = await milter.ClientAsync())
             Assert.Equal([" second"], (await InProcessMilter.SendAsync(after)).Stamps);
+    }
+
+    [Fact]
+    public async Task Reload_reads_the_key_table_again()
+    {
+        InProcessMilter.LayOutStamp(dir["plugins"], "StampA");
+        using var rsa = System.Security.Cryptography.RSA.Create(1024);
+        var keyFile = dir["k.pem"];
+        File.WriteAllText(keyFile, rsa.ExportRSAPrivateKeyPem());
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        JsonObject WithKey(string selector)
+        {
+            var c = Config("x");
+            c["Keys"] = new JsonObject
+            {
+                ["Table"] = new JsonArray(new JsonObject { ["Domain"] = "example.com", ["Selector"] = selector, ["KeyFile"] = keyFile }),
+            };
+            return c;
+        }
+
+        await using var milter = await InProcessMilter.StartAsync(WithKey("old"), dir["milters.json"]);
+        var provider = milter.Services.GetRequiredService<IPluginSetProvider>();
+        string Selector() => provider.Current.Services.GetRequiredService<Milters.Abstractions.ISigningKeyTable>().FindKeys("a@example.com").Single().Selector;
+        Assert.Equal("old", Selector());
+
+        Rewrite(milter, WithKey("new"));
+        Assert.True(await milter.Services.GetRequiredService<ReloadService>().ReloadAsync());
+        Assert.Equal("new", Selector());
+
+        // A key file that vanished makes the new table unloadable: refused, the running keys stay.
+        var gone = WithKey("newer");
+        gone["Keys"]!["Table"]![0]!["KeyFile"] = dir["missing.pem"];
+        Rewrite(milter, gone);
+        Assert.False(await milter.Services.GetRequiredService<ReloadService>().ReloadAsync());
+        Assert.Equal("new", Selector());
     }
 
     [Fact]
