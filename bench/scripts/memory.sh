@@ -14,9 +14,13 @@ write_milters_config mem-primer "inet:$PRIME_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters mem-primer
 trap 'stop_milters mem-primer; stop_milters mem' EXIT
 printf '| traffic | message size | peak RSS (VmHWM) | RSS after start-up | loadgen result |\n|---|---|---|---|---|\n'
-for traffic in sign verify; do
+for traffic in ${TRAFFICS:-sign verify}; do
   for size in $SIZES; do
-    write_milters_config mem "inet:$MEM_PORT@127.0.0.1" '["DomainKeys"]'
+    if [ "$traffic" = sign ]; then
+      write_milters_config mem "inet:$MEM_PORT@127.0.0.1" '["DomainKeys"]'
+    else # AuthResults writes the verdict that the load generator checks
+      write_milters_config mem "inet:$MEM_PORT@127.0.0.1" '["DomainKeys", "AuthResults"]' true v
+    fi
     # start without the readiness probe: the probe itself would be a message
     "$MILTERS" --config "$WORK/mem/milters.json" >"$WORK/mem/milters.log" 2>&1 &
     pid=$!; echo $pid >"$WORK/mem/milters.pid"
@@ -27,10 +31,10 @@ for traffic in sign verify; do
       extra=(--expect-header DomainKey-Signature)
     else
       extra=(--prime-header DomainKey-Signature --prime-socket "inet:$PRIME_PORT@127.0.0.1" --client-addr 192.0.2.1
-             --expect-header Authentication-Results)
+             --expect-header Authentication-Results --expect-contains domainkeys=pass)
     fi
     out=$("$LOADGEN" --socket "inet:$MEM_PORT@127.0.0.1" --label "mem-$traffic" --traffic "$traffic" --sizes "$size" \
-          --count 1 --warmup 0 --timeout 300s --quiet --json "$RESULTS/memory.jsonl" "${extra[@]}" 2>&1 | tail -1)
+          --count 1 --warmup 0 --timeout 300s --quiet --json "$RESULTS/memory.jsonl" "${extra[@]}" 2>&1 | grep -v '^primed' | tail -1 || true)
     peak=$(peak_rss "$pid")
     printf '| %s | %s | %d MB (%d kB) | %d MB | %s |\n' "$traffic" "$size" $((peak / 1024)) "$peak" $((idle / 1024)) "$(echo "$out" | sed 's/.*\]: //; s/|/\//g')"
     stop_milters mem

@@ -20,6 +20,7 @@ internal sealed class LoadOptions
                                  opens one per SMTP session; 0 = all on one connection  [1]
           --count N              messages per run (after warm-up)                       [1000]
           --duration T           time bound per run (e.g. 30s, 2m)                      [60s]
+          --rate R               open loop: start at most R messages/s in total (0 = as fast as replies come) [0]
           --warmup N             messages sent before each run and not measured         [connections*4]
           --sizes MIX            e.g. 4k or 1k:50,4k:30,64k:15,1m:4,10m:1 (weights)     [4k]
           --seed N               message content and size choice                        [1]
@@ -50,6 +51,7 @@ internal sealed class LoadOptions
     public long Count { get; init; } = 1000;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
     public int? Warmup { get; init; }
+    public double Rate { get; init; }
     public required SizeMix Sizes { get; init; }
     public ulong Seed { get; init; } = 1;
     public TrafficKind Traffic { get; init; } = TrafficKind.Sign;
@@ -85,6 +87,7 @@ internal sealed class LoadOptions
             PerConnection = int.Parse(a.Get("per-connection") ?? "1", CultureInfo.InvariantCulture),
             Count = long.Parse(a.Get("count") ?? "1000", CultureInfo.InvariantCulture),
             Duration = ArgReader.ParseDuration(a.Get("duration") ?? "60s"),
+            Rate = double.Parse(a.Get("rate") ?? "0", CultureInfo.InvariantCulture),
             Warmup = a.Get("warmup") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : null,
             Sizes = SizeMix.Parse(a.Get("sizes") ?? "4k"),
             Seed = ulong.Parse(a.Get("seed") ?? "1", CultureInfo.InvariantCulture),

@@ -35,6 +35,7 @@ internal sealed class LoadRunner(LoadOptions options, MessageFactory factory, Tr
             Traffic = options.Traffic.ToString().ToLowerInvariant(),
             Sizes = factory.Sizes.ToString(),
             Connections = connections,
+            Rate = options.Rate > 0 ? options.Rate : null,
             PerConnection = options.PerConnection,
             Requested = options.Count,
             Completed = recorder.Completed,
@@ -77,6 +78,13 @@ internal sealed class LoadRunner(LoadOptions options, MessageFactory factory, Tr
                 {
                     long i = Interlocked.Increment(ref next);
                     if (i >= count) break;
+                    if (options.Rate > 0)
+                    {
+                        // Open loop: message i is due at start + i/rate, whether or not earlier replies came back.
+                        long due = startTicks + (long)(i / options.Rate * Stopwatch.Frequency);
+                        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                        if (wait > TimeSpan.Zero) await Task.Delay(wait, cancel).ConfigureAwait(false);
+                    }
                     var message = factory.Create(indexBase + i);
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
                     timeout.CancelAfter(options.Timeout);

@@ -48,7 +48,7 @@ internal static class RunCommand
     {
         string mode = r.PerConnection == 1 ? "conn/msg" : $"{r.PerConnection} msg/conn";
         Console.WriteLine((
-            $"{r.Label} [{r.Transport}, {r.Traffic}, {r.Sizes}, c={r.Connections}, {mode}]: " +
+            $"{r.Label} [{r.Transport}, {r.Traffic}, {r.Sizes}, c={r.Connections}{(r.Rate is { } rate ? $" at {rate:F0}/s" : "")}, {mode}]: " +
             $"{r.Completed} msgs in {r.Seconds:F2} s = {r.MessagesPerSecond:F1} msg/s ({r.MegabytesPerSecond:F2} MB/s); " +
             $"eom p50 {r.EomLatencyMs.P50:F2} p99 {r.EomLatencyMs.P99:F2} max {r.EomLatencyMs.Max:F2} ms; " +
             $"msg p50 {r.MessageLatencyMs.P50:F2} p99 {r.MessageLatencyMs.P99:F2} ms; errors {r.Errors}; load {r.LoadAverage}" +

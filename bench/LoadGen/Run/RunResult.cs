@@ -10,6 +10,9 @@ internal sealed record RunResult
     public required string Traffic { get; init; }
     public required string Sizes { get; init; }
     public required int Connections { get; init; }
+
+    /// <summary>Target rate of an open-loop run (messages/s), null when closed loop.</summary>
+    public double? Rate { get; init; }
     public required int PerConnection { get; init; }
     public required long Requested { get; init; }
     public required long Completed { get; init; }

@@ -1,0 +1,29 @@
+#!/bin/bash
+# p99 end-of-message latency at half load, 4 KB signing: first the saturation rate (closed loop, 64
+# connections), then an open-loop run at half that rate over 16 connections, one connection per message.
+# Milters over TCP and over a unix socket; OpenDKIM over both as the peer.
+. "$(dirname "$0")/lib.sh"
+COUNT=${COUNT:-3000}
+OUTFILE=${OUTFILE:-$RESULTS/half-load.jsonl}
+[ "${SKIP_BUILD:-}" = 1 ] || build
+make_key 2048
+start_dns
+start_opendkim od-tcp tcp s "$OD_PORT"
+start_opendkim od-unix unix s
+write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
+write_milters_config milters-unix "unix:$WORK/milters.sock" '["DomainKeys"]'
+start_milters milters-tcp; start_milters milters-unix
+trap 'stop_milters milters-tcp; stop_milters milters-unix; stop_opendkim od-tcp; stop_opendkim od-unix' EXIT
+half() { # LABEL SOCKET HEADER
+  local sat
+  sat=$("$LOADGEN" --label "$1" --socket "$2" --expect-header "$3" --connections 64 --count "$COUNT" --duration 20s \
+        --quiet --json - | grep '^{' | python3 -c 'import json,sys; print(json.load(sys.stdin)["okPerSecond"])')
+  local rate; rate=$(python3 -c "print(round($sat / 2))")
+  log "$1 over $2: saturation $sat msg/s, half load $rate msg/s"
+  "$LOADGEN" --label "$1" --socket "$2" --expect-header "$3" --connections 16 --rate "$rate" --count "$COUNT" \
+    --duration 30s --quiet --json "$OUTFILE" --note "half of saturation $sat msg/s" || true
+}
+half Milters "inet:$MILTERS_PORT@127.0.0.1" DomainKey-Signature
+half Milters "unix:$WORK/milters.sock" DomainKey-Signature
+half OpenDKIM "inet:$OD_PORT@127.0.0.1" DKIM-Signature
+half OpenDKIM "unix:$WORK/od-unix.sock" DKIM-Signature
