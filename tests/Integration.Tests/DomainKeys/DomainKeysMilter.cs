@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Milters.Testing.Peers;
+
+namespace Milters.Integration.Tests.DomainKeys;
+
+/// <summary>
+/// The built host with the repository's DomainKeys and AuthResults plugins (the dk-filter order), a fresh
+/// 1024-bit key in the central key table for example.com, selector "dkit", and a real DNS server publishing it.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+internal sealed class DomainKeysMilter : IDisposable
+{
+    public const string Domain = "example.com";
+    public const string Selector = "dkit";
+    public const string AuthservId = "mx.dk.test";
+
+    private readonly TempDir keys;
+
+    private DomainKeysMilter(TempDir keys, DnsServer dns, MilterProcess milter, RSA key)
+    {
+        this.keys = keys;
+        Dns = dns;
+        Milter = milter;
+        Key = key;
+    }
+
+    public DnsServer Dns { get; }
+
+    public MilterProcess Milter { get; }
+
+    public RSA Key { get; }
+
+    public string KeyFile => keys["dkit.key.pem"];
+
+    /// <summary>Starts DNS and the host; <paramref name="domainKeys"/> is the DomainKeys section.</summary>
+    public static DomainKeysMilter Start(JsonObject? domainKeys = null)
+    {
+        var plugins = Path.Combine(RepoPaths.HostOutput, "plugins");
+        foreach (var name in new[] { "DomainKeys", "AuthResults" })
+            if (!File.Exists(Path.Combine(plugins, name, name + ".dll")))
+                throw new PeerException($"plugin {name} is not built into {plugins} (run: dotnet build Milters.sln -c {RepoPaths.Configuration})");
+
+        var keys = new TempDir("dk-keys");
+        var rsa = RSA.Create(1024);
+        var keyFile = keys["dkit.key.pem"];
+        File.WriteAllText(keyFile, rsa.ExportRSAPrivateKeyPem() + "\n");
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var record = "k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo());
+        var dns = DnsServer.StartWithZone(Txt($"{Selector}._domainkey.{Domain}", record) + "unsigned.example. IN TXT \"x\"\n");
+        try
+        {
+            var milter = MilterProcess.Start(new MilterProcessOptions
+            {
+                Config = new JsonObject
+                {
+                    ["Plugins"] = new JsonObject { ["Directory"] = plugins, ["Order"] = new JsonArray("DomainKeys", "AuthResults") },
+                    ["Dns"] = new JsonObject { ["Servers"] = new JsonArray(dns.Endpoint), ["Timeout"] = "00:00:02", ["UseCache"] = false },
+                    ["Keys"] = new JsonObject
+                    {
+                        ["Table"] = new JsonArray(new JsonObject
+                        {
+                            ["Domain"] = Domain, ["Selector"] = Selector, ["KeyFile"] = keyFile, ["Senders"] = new JsonArray($"*@{Domain}"),
+                        }),
+                    },
+                    ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Debug" } },
+                    ["DomainKeys"] = domainKeys ?? new JsonObject(),
+                    ["AuthResults"] = new JsonObject { ["AuthservId"] = AuthservId },
+                },
+            });
+            return new DomainKeysMilter(keys, dns, milter, rsa);
+        }
+        catch
+        {
+            dns.Dispose();
+            keys.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A TXT record in zone-file syntax (absolute name, strings of at most 255 bytes).</summary>
+    public static string Txt(string name, string text)
+    {
+        var line = new StringBuilder(name + ". IN TXT");
+        for (var i = 0; i < text.Length; i += 255) line.Append(" \"").Append(text, i, Math.Min(255, text.Length - i)).Append('"');
+        return line.Append('\n').ToString();
+    }
+
+    /// <summary>Mail::DKIM's verdict (tests/peers/perl-dk.sh verify) on a whole message, against this DNS server.</summary>
+    public (bool Pass, string Output) PerlVerify(byte[] message)
+    {
+        var file = keys[$"verify-{Guid.NewGuid():N}.eml"];
+        File.WriteAllBytes(file, message);
+        var r = ProcessRunner.Run("bash", ["-c", $"bash '{PeerScripts.Path("perl-dk.sh")}' verify --dns-port {Dns.Port} < '{file}'"], TimeSpan.FromMinutes(2));
+        return (r.ExitCode == 0 && r.StandardOutput.Contains("result=pass"), r.Output);
+    }
+
+    public void Dispose()
+    {
+        Milter.Dispose();
+        Dns.Dispose();
+        Key.Dispose();
+        keys.Dispose();
+    }
+}
