@@ -66,6 +66,28 @@ public sealed class AuthResultsEndToEndTests : IClassFixture<AuthResultsEndToEnd
         }
     }
 
+    private const string PythonReader = """
+        import sys, authres
+        h = authres.AuthenticationResultsHeader.parse(sys.stdin.read())
+        print(h.authserv_id)
+        for r in h.results: print("%s=%s" % (r.method, r.result))
+        """;
+
+    private static IReadOnlyList<string> ReadWithPythonAuthres(string unfoldedField)
+    {
+        if (ProcessRunner.Run("/usr/bin/python3", ["-c", "import authres"], TimeSpan.FromMinutes(1)).ExitCode != 0)
+        {
+            var install = ProcessRunner.Run("apt-get", ["install", "-y", "--no-install-recommends", "python3-authres"], TimeSpan.FromMinutes(5),
+                null, new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" });
+            Assert.True(install.Succeeded, install.ToString());
+        }
+        var r = ProcessRunner.Run("/usr/bin/python3", ["-c", PythonReader], TimeSpan.FromMinutes(1), unfoldedField);
+        Assert.True(r.Succeeded, r.ToString());
+        var lines = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(AuthResultsMilter.AuthservId, lines[0]);
+        return lines[1..];
+    }
+
     private MilterProcess StartMilter(params string[] order)
     {
         var plugins = Path.Combine(RepoPaths.HostOutput, "plugins");
@@ -130,6 +152,9 @@ public sealed class AuthResultsEndToEndTests : IClassFixture<AuthResultsEndToEnd
         // Folded as written: every line of the delivered field fits in 78 characters.
         var field = delivered.Headers.Single(h => h.Name.Equals("Authentication-Results", StringComparison.OrdinalIgnoreCase));
         output.WriteLine($"{kind}: Authentication-Results:{field.Value}");
+
+        // An independent reader of the delivered header: Debian's python3-authres (installed with apt-get if missing).
+        Assert.Equal(methods.Select(m => m + "=pass"), ReadWithPythonAuthres("Authentication-Results: " + ar));
         Assert.All(("Authentication-Results:" + field.Value).Replace("\r\n", "\n").Split('\n'), l => Assert.True(l.Length <= 78, l));
     }
 }
