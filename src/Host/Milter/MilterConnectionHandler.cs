@@ -79,7 +79,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 {
                     while (open && MilterFrameReader.TryRead(ref buffer, Options.MaxFrameSize, out var frame))
                     {
-                        open = await session.HandleAsync(frame, replies);
+                        var handling = session.HandleAsync(frame, replies);
+                        open = handling.IsCompletedSuccessfully ? handling.Result
+                            : frame.Command == MilterCommand.EndOfMessage ? await KeepMtaWaitingAsync(handling, connection, peerDescription)
+                            : await handling;
                         if (replies.WrittenCount > 0)
                         {
                             // Everything answering this command in one write (no Nagle / delayed-ACK stall).
@@ -141,6 +144,30 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
             }
             await reader.CompleteAsync();
             idle.Dispose();
+        }
+    }
+
+    private static readonly byte[] ProgressFrame = [0, 0, 0, 1, (byte)MilterResponse.Progress];
+
+    /// <summary>
+    /// End of message taking long: SMFIR_PROGRESS every <see cref="MilterOptions.ProgressInterval"/> until the
+    /// plugins answer. The answer itself still leaves in one write after the last progress frame.
+    /// </summary>
+    private async Task<bool> KeepMtaWaitingAsync(ValueTask<bool> handling, Stream connection, string peer)
+    {
+        var work = handling.AsTask();
+        while (true)
+        {
+            using var tick = new CancellationTokenSource();
+            var delay = Task.Delay(Options.ProgressInterval, time, tick.Token);
+            if (await Task.WhenAny(work, delay) == work)
+            {
+                tick.Cancel();
+                return await work;
+            }
+            using var writeTimeout = new CancellationTokenSource(Options.ConnectionTimeout);
+            await connection.WriteAsync(ProgressFrame, writeTimeout.Token);
+            logger.LogDebug("{Peer}: end of message still in progress, sent SMFIR_PROGRESS", peer);
         }
     }
 

@@ -318,6 +318,26 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task A_slow_end_of_message_sends_progress_then_the_answer()
+    {
+        var slow = new ScriptedPlugin("Slow", PluginNeeds.AddHeaders);
+        slow.OnEndOfMessageAsync = async c =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            c.Edits.AddHeader("X-Slow", " done");
+            return Verdict.Continue;
+        };
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:ProgressInterval"] = "00:00:00.2" },
+            MilterTestServer.Plugin(slow));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Sendmail);
+        var r = await client.SendMessageAsync("a@example.com", ["b@example.org"], Message);
+        var eom = r.EndOfMessage!;
+        Assert.True(eom.Progress >= 1, $"{eom.Progress} progress frames");
+        Assert.True(eom.Verdict.IsContinue);
+        Assert.Equal("X-Slow", eom.Modifications.Single().Name);
+    }
+
+    [Fact]
     public async Task Whole_message_over_a_unix_socket()
     {
         var stamp = new Stamp();
