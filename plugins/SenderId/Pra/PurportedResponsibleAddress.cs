@@ -85,7 +85,8 @@ public static class PraExtractor
         var at = mailbox.Address.LastIndexOf('@');
         if (at <= 0 || at == mailbox.Address.Length - 1) { why = "mailbox without a domain"; return false; }
         var domain = mailbox.Address[(at + 1)..];
-        if (domain.StartsWith('[') || !domain.Contains('.') || domain.Contains("..")) { why = $"invalid domain \"{domain}\""; return false; }
+        // A domain literal names no domain; anything else is left to check_host() (RFC 7208 §4.3 gives "none").
+        if (domain.StartsWith('[') || domain.StartsWith('.') || domain.Contains("..")) { why = $"invalid domain \"{domain}\""; return false; }
         address = mailbox.Address;
         why = "";
         return true;

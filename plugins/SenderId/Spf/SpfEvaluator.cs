@@ -205,7 +205,7 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         private static bool IsQueryable(string name)
         {
             if (name.Length == 0) return false;
-            foreach (var c in name) if (c <= ' ' || c > '~') return false;
+            foreach (var c in name) if (c < ' ' || c > '~') return false; // spaces are legal label octets (%_)
             foreach (var label in name.Split('.'))
             {
                 if (label.Length == 0 || label.Length > SpfLimits.MaxLabelLength) return false;

@@ -195,6 +195,38 @@ public sealed class SenderIdFilterTests
     }
 
     [Fact]
+    public async Task PeerListFileLikeSidFilterDashA()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"sid-peers-{Guid.NewGuid():N}");
+        File.WriteAllLines(file, ["# trusted relays", "client.example.com", "198.51.100.0/24"]);
+        try
+        {
+            var (filter, _) = Create(Zone(), ("PeerListFile", file), ("RejectMode", "2"));
+            var ctx = new FakeMessageContext("203.0.113.5", host: "client.example.com");
+            Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"))).Kind);
+            Assert.Empty(ctx.Results);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void MissingPeerListFileIsAnError() =>
+        Assert.Contains("SenderId:PeerListFile", Assert.Throws<InvalidOperationException>(() => Create(Zone(), ("PeerListFile", "/nonexistent/peers"))).Message);
+
+    [Fact]
+    public async Task HeloCheckWhenAsked()
+    {
+        var (filter, _) = Create(Zone(), ("CheckHelo", "true"));
+        var ctx = new FakeMessageContext("192.0.2.9", helo: "helo.example.com");
+        await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
+        var spf = ctx.Results.Where(r => r.Method == "spf").Select(r => r.ToString()).ToList();
+        Assert.Equal(["spf=pass smtp.mailfrom=alice@example.com", "spf=pass smtp.helo=helo.example.com"], spf);
+    }
+
+    [Fact]
     public async Task ReceivedSpfHeaderWhenAsked()
     {
         var (filter, _) = Create(Zone(), ("AddReceivedSpf", "true"), ("HostName", "mx.example.org"));

@@ -61,7 +61,7 @@ public sealed class PraExtractorTests
     [InlineData("a@example.com, b@example.com")]  // two mailboxes
     [InlineData("Undisclosed:;")]                  // a group
     [InlineData("alice")]                          // no domain
-    [InlineData("alice@localhost")]                // not a domain name with a dot
+    [InlineData("alice@.example.com")]             // empty label
     [InlineData("alice@[192.0.2.1]")]             // a domain literal has no SPF records
     public void MalformedSelectedHeaderMeansNoPra(string from)
     {
@@ -69,6 +69,11 @@ public sealed class PraExtractorTests
         Assert.Null(r.Address);
         Assert.StartsWith("malformed From header", r.Failure);
     }
+
+    [Fact]
+    public void SingleLabelDomainIsStillAPra() =>
+        // RFC 4407 step 5 only asks for a domain; check_host() then answers "none" (RFC 7208 §4.3).
+        Assert.Equal(("from", "alice@localhost", null), Pra("From: alice@localhost"));
 
     [Fact]
     public void FoldedFromIsUnfolded() =>
