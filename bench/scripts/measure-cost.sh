@@ -11,7 +11,8 @@ count=$(printf '%s\n' "$@" | awk 'p {print; exit} /^--count$/ {p=1}')
 COUNTERS=${COUNTERS:-$(command -v dotnet-counters || echo /tmp/dotnet-tools/dotnet-counters)}
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 capture=""
-if [ -x "$COUNTERS" ] && [ "$(tr -d '\0' </proc/"$pid"/cmdline | grep -c dotnet\\\|milters)" -gt 0 ]; then
+exe=$(basename "$(readlink "/proc/$pid/exe")")
+if [ -x "$COUNTERS" ] && { [ "$exe" = dotnet ] || [ "$exe" = milters ]; }; then
   capture=$WORK/counters-$$.json; rm -f "$capture"
   "$COUNTERS" collect -p "$pid" --counters System.Runtime --format json -o "$capture" --refresh-interval 1 \
     --duration "00:00:00:${COUNTERS_SECONDS:-30}" >/dev/null 2>&1 &
