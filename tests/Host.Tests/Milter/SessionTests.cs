@@ -338,6 +338,35 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task A_plugin_over_its_configured_Timeout_gets_its_on_error_action()
+    {
+        var hung = new ScriptedPlugin("Hung", PluginNeeds.AddHeaders);
+        hung.OnEndOfMessageAsync = async _ => { await Task.Delay(Timeout.Infinite); return Verdict.Continue; };
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Hung:Timeout"] = "00:00:00.3" },
+            MilterTestServer.Plugin(hung, OnErrorAction.Reject));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        var r = await client.SendMessageAsync("a@example.com", ["b@example.org"], Message);
+        Assert.True(r.Verdict.IsReject);
+        var line = Assert.Single(server.Logs.AtLeast(LogLevel.Warning));
+        Assert.Contains("Hung", line);
+        Assert.Contains("deadline", line);
+    }
+
+    [Fact]
+    public async Task Quit_closes_the_connection_and_the_filters()
+    {
+        var stamp = new Stamp();
+        await using var server = MilterTestServer.StartTcp(MilterTestServer.Plugin(stamp.Plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        await client.MailFromAsync("a@example.com");
+        await client.QuitAsync();
+        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+        await server.WaitForHandlersAsync();
+        Assert.Equal(["abort", "dispose"], stamp.Plugin.Events.TakeLast(2));
+        Assert.Empty(server.Logs.AtLeast(LogLevel.Warning));
+    }
+
+    [Fact]
     public async Task Whole_message_over_a_unix_socket()
     {
         var stamp = new Stamp();
