@@ -31,6 +31,15 @@ public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCom
         return new StartupArguments(commandLine, translation.Settings);
     }
 
-    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken) =>
-        MilterHostBuilder.RunAsync(Translate(args), MilterProtocol.Register, cancellationToken);
+    public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var arguments = Translate(args);
+        if (arguments.CommandLine.Help)
+        {
+            stdout.WriteLine($"usage: milters {translator.Tool} [{translator.Tool} flags] [--config PATH] [--plugins DIR] [--nameserver HOST:PORT] [--Section:Key=VALUE]");
+            stdout.WriteLine($"Runs the milter configured from {translator.Tool}'s flags, layered over the configuration file.");
+            return Task.FromResult(0);
+        }
+        return MilterHostBuilder.RunAsync(arguments, MilterProtocol.Register, cancellationToken);
+    }
 }

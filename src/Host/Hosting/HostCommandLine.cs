@@ -56,8 +56,10 @@ public sealed class HostCommandLine
                 case "--nameserver":
                     nameservers.Add(Next());
                     continue;
-                case "-h":
                 case "--help":
+                    result.Help = true;
+                    continue;
+                case "-h" when unrecognized is null: // dk-filter's -h means "add the filter header": theirs in legacy mode
                     result.Help = true;
                     continue;
             }

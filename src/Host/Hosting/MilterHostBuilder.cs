@@ -49,6 +49,8 @@ public static class MilterHostBuilder
         // The host waits for the listener's drain (bounded by Listen:DrainTimeout) plus a little for the rest.
         var drain = ListenOptions.FromConfiguration(configuration.Root).DrainTimeout;
         services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + TimeSpan.FromSeconds(5));
+        // "Press Ctrl+C to shut down" and friends are noise in a mail log; our own lines say what matters.
+        services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         return builder.Build();
     }
 

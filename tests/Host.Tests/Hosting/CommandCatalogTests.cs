@@ -38,6 +38,16 @@ public class CommandCatalogTests : IDisposable
     }
 
     [Fact]
+    public void Legacy_dash_h_belongs_to_the_old_tool_not_to_help()
+    {
+        var legacy = new List<string>();
+        var parsed = HostCommandLine.Parse(["-h", "--help"], legacy);
+        Assert.Equal(["-h"], legacy);
+        Assert.True(parsed.Help);
+        Assert.True(HostCommandLine.Parse(["-h"]).Help);
+    }
+
+    [Fact]
     public void Bad_legacy_flag_is_one_line_naming_the_tool()
     {
         var command = (LegacyFilterCommand)CommandCatalog.Discover()["dk-filter"];
