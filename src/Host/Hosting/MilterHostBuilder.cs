@@ -66,21 +66,34 @@ public static class MilterHostBuilder
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
         using var host = Build(arguments, addProtocol);
-        var provider = host.Services.GetRequiredService<PluginSetProvider>();
-        var listener = host.Services.GetRequiredService<MilterListener>();
-        MilterProtocol.Validate(provider.Generation.Configuration.Root);
-        listener.Bind();
-        host.Services.GetRequiredService<IMilterConnectionHandler>();
-
-        var root = provider.Generation.Configuration.Root;
-        using var pidFile = root["Hosting:PidFile"] is { Length: > 0 } pidPath ? PidFile.Write(pidPath) : null;
-        if (root["Hosting:User"] is { Length: > 0 } user)
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milters.Host");
+        PluginSetProvider provider;
+        IDisposable? pidFile;
+        try
         {
-            var socket = provider.Generation.Listen.Socket;
-            PrivilegeDrop.Drop(user, socket.Kind == SocketKind.Unix ? [socket.Path!] : []);
+            provider = host.Services.GetRequiredService<PluginSetProvider>();
+            var listener = host.Services.GetRequiredService<MilterListener>();
+            MilterProtocol.Validate(provider.Generation.Configuration.Root);
+            listener.Bind();
+            host.Services.GetRequiredService<IMilterConnectionHandler>();
+
+            var root = provider.Generation.Configuration.Root;
+            pidFile = root["Hosting:PidFile"] is { Length: > 0 } pidPath ? PidFile.Write(pidPath) : null;
+            if (root["Hosting:User"] is { Length: > 0 } user)
+            {
+                var socket = provider.Generation.Listen.Socket;
+                PrivilegeDrop.Drop(user, socket.Kind == SocketKind.Unix ? [socket.Path!] : []);
+            }
+        }
+        catch (StartupException e) when (LogsToSyslog(host))
+        {
+            // With -l the administrator reads the mail log, as with dk-filter: the failure goes there too
+            // (stderr still gets it from the caller; with console logging once is enough).
+            logger.LogCritical("{Error}", e.Message);
+            throw;
         }
 
-        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milters.Host");
+        using var ownedPidFile = pidFile;
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => logger.LogInformation("ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", Environment.ProcessId));
@@ -95,4 +108,7 @@ public static class MilterHostBuilder
         }
         return 0;
     }
+
+    private static bool LogsToSyslog(IHost host) =>
+        host.Services.GetServices<ILoggerProvider>().Any(p => p is SyslogLoggerProvider);
 }

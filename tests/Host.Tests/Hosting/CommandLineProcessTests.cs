@@ -51,6 +51,26 @@ public class CommandLineProcessTests : IDisposable
     }
 
     [Fact]
+    public void With_syslog_the_startup_failure_also_reaches_the_mail_log()
+    {
+        using var occupier = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        occupier.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        occupier.Listen();
+        var port = ((IPEndPoint)occupier.LocalEndPoint!).Port;
+        using var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        sink.Bind(new UnixDomainSocketEndPoint(dir["log.sock"]));
+
+        var result = Milters("--config", Config(), "-l", "--Logging:SyslogSocket=" + dir["log.sock"], "-p", $"inet:{port}@127.0.0.1");
+        AssertOneLineError(result, $"cannot listen on inet:{port}@127.0.0.1: address already in use");
+
+        var lines = new List<string>();
+        var buffer = new byte[4096];
+        while (sink.Available > 0) lines.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, sink.Receive(buffer)));
+        Assert.Contains(lines, l => l.StartsWith("<18>", StringComparison.Ordinal) // mail.crit
+            && l.EndsWith($"]: cannot listen on inet:{port}@127.0.0.1: address already in use", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Missing_config_file_is_named()
     {
         var path = dir["absent.json"];
