@@ -131,6 +131,9 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
             context.QueueId, sid.Result.ToToken(), sid.Reason, m.Pra?.Address ?? "-",
             spf?.Result.ToToken() ?? "-", spf?.Reason ?? "-", m.SpfRequest?.Sender ?? "-");
 
+        logger.LogDebug("{QueueId} costs: sender-id {SidTerms} DNS terms, {SidVoid} void; spf {SpfTerms} DNS terms, {SpfVoid} void",
+            context.QueueId, sid.DnsTerms, sid.VoidLookups, spf?.DnsTerms ?? 0, spf?.VoidLookups ?? 0);
+
         // Authenticated clients are always accepted (sid-filter 1.0.0); test mode never rejects or temp-fails.
         if (m.Authenticated || options.TestMode) return Verdict.Continue;
 

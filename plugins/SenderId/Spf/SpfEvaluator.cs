@@ -281,10 +281,12 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         {
             var q = d.Qualifier switch { SpfQualifier.Fail => "-", SpfQualifier.SoftFail => "~", SpfQualifier.Neutral => "?", _ => "" };
             var name = d.Kind.ToString().ToLowerInvariant();
+            var cidr = (d.Ip4Cidr == 32 ? "" : $"/{d.Ip4Cidr}") + (d.Ip6Cidr == 128 ? "" : $"//{d.Ip6Cidr}");
             return d.Kind switch
             {
                 SpfMechanismKind.Ip4 => $"{q}ip4:{d.Network}/{d.Ip4Cidr}",
                 SpfMechanismKind.Ip6 => $"{q}ip6:{d.Network}/{d.Ip6Cidr}",
+                SpfMechanismKind.A or SpfMechanismKind.Mx => d.Domain is null ? q + name + cidr : $"{q}{name}:{d.Domain}{cidr}",
                 _ when d.Domain is not null => $"{q}{name}:{d.Domain}",
                 _ => q + name,
             };
