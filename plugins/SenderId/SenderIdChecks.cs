@@ -20,9 +20,12 @@ public sealed class SenderIdChecks(SpfEvaluator evaluator, SenderIdOptions optio
         {
             return await evaluator.CheckHostAsync(request, deadline.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            return new SpfOutcome(SpfResult.TempError, $"DNS lookups took longer than {options.EvaluationTimeout.TotalSeconds:0.#} s");
+            // Deadline or abort: either way an outcome, so that a check nobody awaits any more never faults.
+            return new SpfOutcome(SpfResult.TempError, aborted.IsCancellationRequested
+                ? "message aborted"
+                : $"DNS lookups took longer than {options.EvaluationTimeout.TotalSeconds:0.#} s");
         }
     }
 }
