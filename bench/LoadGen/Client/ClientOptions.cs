@@ -21,6 +21,13 @@ internal sealed class ClientOptions
     /// <summary>Largest reply frame accepted from the filter.</summary>
     public int MaxFrame { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Experiment: do not wait for replies the filter will send before end of message (as if it had
+    /// negotiated SMFIP_NR_*); they are read and must all be "continue" before the verdict. Shows what
+    /// the request/reply turns cost. No real MTA does this.
+    /// </summary>
+    public bool PipelineExperiment { get; init; }
+
     /// <summary>Header whose addition at end of message makes a message count as ok (null: any accept).</summary>
     public string? ExpectHeader { get; init; }
 

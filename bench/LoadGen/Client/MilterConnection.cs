@@ -25,6 +25,7 @@ internal sealed class MilterConnection : IAsyncDisposable
     private readonly TrafficProfile _profile;
     private readonly List<HeaderLine> _added = [];
     private int _messages;
+    private int _pendingReplies;
     private bool _closed;
 
     private MilterConnection(Socket socket, ClientOptions options, TrafficProfile profile)
@@ -164,6 +165,12 @@ internal sealed class MilterConnection : IAsyncDisposable
         _writer.Frame(MilterCommand.BodyEob);
         await FlushAsync(cancel).ConfigureAwait(false);
         long eomStart = Stopwatch.GetTimestamp();
+        for (; _pendingReplies > 0; _pendingReplies--)
+        {
+            var skipped = await ReadVerdictAsync(collectEdits: false, cancel).ConfigureAwait(false);
+            if (skipped.Command != MilterReply.Continue)
+                throw new MilterProtocolException($"pipeline experiment: a step was answered with {skipped.Describe()}");
+        }
         var verdict = await ReadVerdictAsync(collectEdits: true, cancel).ConfigureAwait(false);
         long end = Stopwatch.GetTimestamp();
         return Judge(verdict, end - eomStart, end - start);
@@ -244,6 +251,13 @@ internal sealed class MilterConnection : IAsyncDisposable
     /// <summary>Sends (or queues) the command just written and, unless the filter said NR_*, reads its reply.</summary>
     private async ValueTask<Reply> StepAsync(byte command, CancellationToken cancel)
     {
+        if (_options.PipelineExperiment && command != MilterCommand.Connect && Negotiated.AwaitsReply(command))
+        {
+            // Experiment, not MTA behaviour: go on without the reply; it is collected before the verdict.
+            _pendingReplies++;
+            if (_writer.Length >= 64 * 1024) await FlushAsync(cancel).ConfigureAwait(false);
+            return Reply.Continue;
+        }
         if (!Negotiated.AwaitsReply(command))
         {
             if (_options.WritePerCommand || _writer.Length >= 64 * 1024) await FlushAsync(cancel).ConfigureAwait(false);

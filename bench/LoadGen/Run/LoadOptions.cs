@@ -36,6 +36,7 @@ internal sealed class LoadOptions
           --header-eol lf|crlf   line ending inside folded header values (Postfix lf, Sendmail crlf) [lf]
           --write-per-command    one write per command like Postfix (default: batch no-reply commands)
           --no-nodelay           leave Nagle on for the client socket (Postfix does not set TCP_NODELAY)
+          --pipeline-experiment  do not wait for pre-EOM replies (as if the filter had negotiated NR_*); not MTA behaviour
           --no-abort             no SMFIC_ABORT between messages on one connection
           --json FILE            append one JSON object per run (JSON lines); - for stdout
           --dump-dir DIR         write the first --dump-count messages as delivered (filter's headers on top)
@@ -70,7 +71,7 @@ internal sealed class LoadOptions
 
     private static readonly IReadOnlySet<string> Flags = new HashSet<string>
     {
-        "write-per-command", "no-nodelay", "no-abort", "quiet", "help",
+        "write-per-command", "no-nodelay", "pipeline-experiment", "no-abort", "quiet", "help",
     };
 
     public static LoadOptions? Parse(string[] args)
@@ -103,6 +104,7 @@ internal sealed class LoadOptions
                 WritePerCommand = a.Flag("write-per-command"),
                 NoDelay = !a.Flag("no-nodelay"),
                 AbortBetweenMessages = !a.Flag("no-abort"),
+                PipelineExperiment = a.Flag("pipeline-experiment"),
                 ExpectHeader = a.Get("expect-header"),
                 ExpectContains = a.Get("expect-contains"),
             },
