@@ -29,6 +29,7 @@ public sealed class CheckConfigCommand : ICliCommand
         var generation = HostGeneration.Build(configuration, loggerFactory, new PluginCatalog());
         MilterProtocol.Validate(configuration.Root);
         foreach (var line in generation.Describe()) stdout.WriteLine(line);
+        foreach (var warning in generation.Warnings) stdout.WriteLine("warning: " + warning);
         stdout.WriteLine("configuration OK");
         return Task.FromResult(0);
     }

@@ -18,6 +18,9 @@ public sealed record HostGeneration(
     string PluginDirectory,
     PluginSet Plugins)
 {
+    /// <summary>Settings nobody reads (typos), for check-config and the start-up log.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static HostGeneration Build(MiltersConfiguration configuration, ILoggerFactory loggerFactory, PluginCatalog catalog)
     {
         var root = configuration.Root;
@@ -27,7 +30,10 @@ public sealed record HostGeneration(
         var keys = SigningKeyTable.Load(KeyTableOptions.FromConfiguration(root, keyDir), loggerFactory.CreateLogger("Milters.Keys"));
         var resolver = new DnsClientResolver(dns);
         var plugins = new PluginSetFactory(catalog).Build(root, resolver, keys, loggerFactory);
-        return new HostGeneration(configuration, listen, dns, keys, PluginSetFactory.PluginDirectory(root), plugins);
+        return new HostGeneration(configuration, listen, dns, keys, PluginSetFactory.PluginDirectory(root), plugins)
+        {
+            Warnings = ConfigurationLint.Check(root, plugins.Plugins.Select(p => p.Name)),
+        };
     }
 
     /// <summary>The effective settings in a few lines (check-config, and the start-up log).</summary>

@@ -95,6 +95,7 @@ public static class MilterHostBuilder
 
         using var ownedPidFile = pidFile;
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
+        foreach (var warning in provider.Generation.Warnings) logger.LogWarning("{Warning}", warning);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStarted.Register(() => logger.LogInformation("ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", Environment.ProcessId));
 

@@ -60,6 +60,7 @@ public sealed class MiltersConfiguration
     /// <summary>Reads and parses the file once ourselves so the error names the file, the line and the problem.</summary>
     private static void CheckReadable(string file)
     {
+        if (Directory.Exists(file)) throw new StartupException($"cannot read configuration file {file}: it is a directory");
         byte[] bytes;
         try
         {

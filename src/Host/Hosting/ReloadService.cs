@@ -70,6 +70,7 @@ public sealed partial class ReloadService : IHostedService, IDisposable
             if (next.Listen.Socket.Text != old.Listen.Socket.Text)
                 LogSocketChanged(old.Listen.Socket.Text, next.Listen.Socket.Text);
             provider.Swap(next);
+            foreach (var warning in next.Warnings) LogWarning(warning);
             LogReloaded(next.Configuration.File ?? "(defaults)", string.Join(", ", next.Plugins.Plugins.Select(p => p.Name)), next.Keys.AllKeys.Count);
             return true;
         }
@@ -84,6 +85,9 @@ public sealed partial class ReloadService : IHostedService, IDisposable
         registration?.Dispose();
         gate.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogWarning(string warning);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "reload refused, keeping the running configuration: {Error}")]
     private partial void LogRefused(string error);

@@ -130,6 +130,31 @@ public class CommandLineProcessTests : IDisposable
     }
 
     [Fact]
+    public void Check_config_warns_about_settings_nobody_reads()
+    {
+        var path = Config(c =>
+        {
+            c["Listen"] = new JsonObject { ["Sockett"] = "inet:1@127.0.0.1" };
+            c["headerstamp"] = new JsonObject { ["Value"] = "case-insensitive, so read" };
+            c["DomainKeys"] = new JsonObject { ["Mode"] = "s" };
+        });
+        var result = Milters("check-config", "--config", path);
+        Assert.True(result.Succeeded, result.ToString());
+        var warnings = result.StandardOutput.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("warning: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+        [
+            "warning: unknown setting Listen:Sockett (known in Listen: Socket, UnixSocketMode, AllowedClients, Backlog, DrainTimeout)",
+            "warning: section \"DomainKeys\" is not read: no host setting and no plugin in Plugins:Order has that name",
+        ], warnings.Order(StringComparer.Ordinal).Reverse());
+    }
+
+    [Fact]
+    public void Config_path_that_is_a_directory_is_named()
+    {
+        AssertOneLineError(Milters("check-config", "--config", dir.Path), $"cannot read configuration file {dir.Path}: it is a directory");
+    }
+
+    [Fact]
     public void Bad_on_error_value_is_named()
     {
         var path = Config(c => c["HeaderStamp"] = new JsonObject { ["OnError"] = "Explode" });

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Milters.Host.Hosting;
+
+/// <summary>
+/// Finds keys nobody reads — almost always typos ("Listen:Sockett", a plugin section spelled differently from
+/// its name in the order). Warnings, not errors: a section for a plugin taken out of the order is legitimate.
+/// Sections whose keys belong to someone else (Milter, Logging, plugin sections) are checked only by name.
+/// </summary>
+public static class ConfigurationLint
+{
+    private static readonly Dictionary<string, string[]?> HostSections = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Listen"] = ["Socket", "UnixSocketMode", "AllowedClients", "Backlog", "DrainTimeout"],
+        ["Plugins"] = ["Directory", "Order"],
+        ["Dns"] = ["Servers", "Timeout", "Retries", "UseCache"],
+        ["Keys"] = ["Strict", "Table"],
+        ["Hosting"] = ["PidFile", "User"],
+        ["Milter"] = null,
+        ["Logging"] = null,
+    };
+
+    private static readonly string[] KeyEntryKeys = ["Domain", "Selector", "KeyFile", "Senders"];
+
+    public static IReadOnlyList<string> Check(IConfiguration configuration, IEnumerable<string> pluginNames)
+    {
+        var warnings = new List<string>();
+        // Configuration keys are case-insensitive, so a section "domainkeys" does reach plugin "DomainKeys".
+        var plugins = new HashSet<string>(pluginNames, StringComparer.OrdinalIgnoreCase);
+        foreach (var section in configuration.GetChildren())
+        {
+            if (HostSections.TryGetValue(section.Key, out var keys))
+            {
+                if (keys is null) continue;
+                foreach (var child in section.GetChildren())
+                {
+                    if (!keys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+                        warnings.Add($"unknown setting {child.Path} (known in {section.Key}: {string.Join(", ", keys)})");
+                }
+                continue;
+            }
+            if (plugins.Contains(section.Key)) continue;
+            warnings.Add($"section \"{section.Key}\" is not read: no host setting and no plugin in Plugins:Order has that name");
+        }
+
+        foreach (var entry in configuration.GetSection("Keys:Table").GetChildren())
+        {
+            foreach (var child in entry.GetChildren())
+            {
+                if (!KeyEntryKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+                    warnings.Add($"unknown setting {child.Path} (known: {string.Join(", ", KeyEntryKeys)})");
+            }
+        }
+        return warnings;
+    }
+}
