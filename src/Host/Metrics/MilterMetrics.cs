@@ -59,6 +59,9 @@ public sealed class MilterMetrics
         messageDuration.Record(elapsed.TotalSeconds);
     }
 
+    /// <summary>Hook: as <see cref="MessageFinished(Verdict, TimeSpan)"/>, timed from a <see cref="Now"/> taken at MAIL FROM.</summary>
+    public void MessageFinished(Verdict verdict, long startedAt) => MessageFinished(verdict, Stopwatch.GetElapsedTime(startedAt));
+
     /// <summary>Hook: a plugin returned a terminal verdict (accept, reject, tempfail, discard) — FilterChain, where the first terminal verdict wins.</summary>
     public void PluginVerdict(string plugin, Verdict verdict)
     {
