@@ -11,10 +11,10 @@ public sealed record DnsOptions(IReadOnlyList<IPEndPoint> Servers, TimeSpan Time
     {
         var section = configuration.GetSection("Dns");
         var servers = (ConfigLists.Get(configuration, "Dns:Servers") ?? []).Select(NameServerAddress.Parse).ToList();
-        var timeout = ListenOptions.ReadTime(section, "Timeout", TimeSpan.FromSeconds(5));
+        var timeout = ConfigValues.ReadTime(section, "Timeout", TimeSpan.FromSeconds(5));
         if (timeout <= TimeSpan.Zero) throw new StartupException($"Dns:Timeout: must be more than zero");
-        var retries = ListenOptions.ReadInt(section, "Retries", 2, 0, 10);
-        var useCache = ListenOptions.ReadBool(section, "UseCache", true);
+        var retries = ConfigValues.ReadInt(section, "Retries", 2, 0, 10);
+        var useCache = ConfigValues.ReadBool(section, "UseCache", true);
         return new DnsOptions(servers, timeout, retries, useCache);
     }
 

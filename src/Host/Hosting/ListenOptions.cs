@@ -25,8 +25,8 @@ public sealed record ListenOptions(
         var entries = ConfigLists.Get(configuration, "Listen:AllowedClients");
         var allow = entries is null ? ClientAllowList.LoopbackOnly : ClientAllowList.Parse(entries);
 
-        var backlog = ReadInt(section, "Backlog", 128, 1, 65535);
-        var drain = ReadTime(section, "DrainTimeout", TimeSpan.FromSeconds(30));
+        var backlog = ConfigValues.ReadInt(section, "Backlog", 128, 1, 65535);
+        var drain = ConfigValues.ReadTime(section, "DrainTimeout", TimeSpan.FromSeconds(30));
         return new ListenOptions(spec, (UnixFileMode)mode, allow, backlog, drain);
     }
 
@@ -41,30 +41,10 @@ public sealed record ListenOptions(
         return text.Length is > 0 and <= 4 && mode <= 0xFFF; // up to 07777
     }
 
-    internal static int ReadInt(IConfigurationSection section, string key, int fallback, int min, int max)
-    {
-        var text = section[key];
-        if (text is null) return fallback;
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-            throw new StartupException($"{section.Path}:{key}: \"{text}\" is not a number from {min} to {max}");
-        return value;
-    }
+    // Kept for callers outside the hosting folder that read settings this way; new code uses ConfigValues.
+    internal static int ReadInt(IConfigurationSection section, string key, int fallback, int min, int max) => ConfigValues.ReadInt(section, key, fallback, min, max);
 
-    internal static TimeSpan ReadTime(IConfigurationSection section, string key, TimeSpan fallback)
-    {
-        var text = section[key];
-        if (text is null) return fallback;
-        if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) || value < TimeSpan.Zero)
-            throw new StartupException($"{section.Path}:{key}: \"{text}\" is not a time span like 00:00:05");
-        return value;
-    }
+    internal static TimeSpan ReadTime(IConfigurationSection section, string key, TimeSpan fallback) => ConfigValues.ReadTime(section, key, fallback);
 
-    internal static bool ReadBool(IConfigurationSection section, string key, bool fallback)
-    {
-        var text = section[key];
-        if (text is null) return fallback;
-        if (!bool.TryParse(text, out var value))
-            throw new StartupException($"{section.Path}:{key}: \"{text}\" is not true or false");
-        return value;
-    }
+    internal static bool ReadBool(IConfigurationSection section, string key, bool fallback) => ConfigValues.ReadBool(section, key, fallback);
 }

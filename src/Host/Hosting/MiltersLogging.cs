@@ -18,7 +18,7 @@ public static class MiltersLogging
         logging.AddConfiguration(section);
         if (!section.GetSection("LogLevel").Exists()) logging.SetMinimumLevel(LogLevel.Information);
 
-        if (ListenOptions.ReadBool(section, "Syslog", false))
+        if (ConfigValues.ReadBool(section, "Syslog", false))
         {
             var path = section["SyslogSocket"];
             logging.Services.AddSingleton<ILoggerProvider>(_ => new SyslogLoggerProvider(path));

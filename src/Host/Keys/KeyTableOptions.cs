@@ -12,7 +12,7 @@ public sealed record KeyTableOptions(bool Strict, IReadOnlyList<KeyTableEntry> E
     public static KeyTableOptions FromConfiguration(IConfiguration configuration, string? relativeTo = null)
     {
         var section = configuration.GetSection("Keys");
-        var strict = ListenOptions.ReadBool(section, "Strict", false);
+        var strict = ConfigValues.ReadBool(section, "Strict", false);
         var entries = new List<KeyTableEntry>();
         foreach (var item in section.GetSection("Table").GetChildren().OrderBy(c => int.TryParse(c.Key, out var n) ? n : int.MaxValue))
         {
