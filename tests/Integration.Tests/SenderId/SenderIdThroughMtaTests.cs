@@ -64,4 +64,28 @@ public sealed class SenderIdThroughMtaTests : IDisposable
         Assert.True(sent.FirstError?.StartsWith("550") == true, "expected 550:\n" + Why(sent, mta, milter));
         Assert.Contains("5.7.1", sent.FirstError);
     }
+
+    [Theory]
+    [InlineData(MtaKind.Postfix)]
+    [InlineData(MtaKind.Sendmail)]
+    public void DnsTimeoutGivesTheSmtpClient451(MtaKind kind)
+    {
+        // Queries for slow.sid.test are dropped by the DNS server; the host's resolver gives up after its
+        // configured timeout (1 s, 1 retry) and the message is temp-failed instead of hanging the MTA.
+        using var milter = SenderIdMilter.Start(dns);
+        using var mta = MtaInstance.Start(kind, milter.Socket);
+
+        var sent = mta.Send(new SwaksMessage
+        {
+            From = "alice@x.slow.sid.test",
+            Helo = "client.sid.test",
+            Subject = "sid timeout",
+            Headers = { "From: alice@x.slow.sid.test" },
+            Body = "hello",
+        });
+
+        Assert.False(sent.Accepted, Why(sent, mta, milter));
+        Assert.True(sent.FirstError?.StartsWith("451") == true, "expected 451:\n" + Why(sent, mta, milter));
+        Assert.Contains("4.7.0", sent.FirstError);
+    }
 }
