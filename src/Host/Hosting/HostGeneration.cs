@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Milters.Abstractions;
 using Milters.Host.Dns;
 using Milters.Host.Keys;
 using Milters.Host.Pipeline;
@@ -21,14 +22,17 @@ public sealed record HostGeneration(
     /// <summary>Settings nobody reads (typos), for check-config and the start-up log.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
-    public static HostGeneration Build(MiltersConfiguration configuration, ILoggerFactory loggerFactory, PluginCatalog catalog)
+    /// <param name="decorateResolver">Wraps the resolver handed to plugins (the host counts lookups with it).</param>
+    public static HostGeneration Build(MiltersConfiguration configuration, ILoggerFactory loggerFactory, PluginCatalog catalog,
+        Func<IDnsResolver, IDnsResolver>? decorateResolver = null)
     {
         var root = configuration.Root;
         var listen = ListenOptions.FromConfiguration(root);
         var dns = DnsOptions.FromConfiguration(root);
         var keyDir = configuration.File is null ? null : Path.GetDirectoryName(configuration.File);
         var keys = SigningKeyTable.Load(KeyTableOptions.FromConfiguration(root, keyDir), loggerFactory.CreateLogger("Milters.Keys"));
-        var resolver = new DnsClientResolver(dns);
+        IDnsResolver resolver = new DnsClientResolver(dns);
+        if (decorateResolver is not null) resolver = decorateResolver(resolver);
         var plugins = new PluginSetFactory(catalog).Build(root, resolver, keys, loggerFactory);
         return new HostGeneration(configuration, listen, dns, keys, PluginSetFactory.PluginDirectory(root), plugins)
         {

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Milters.Host.Metrics;
 using Milters.Host.Milter;
 using Milters.Host.Pipeline;
 using Milters.Host.Plugins;
@@ -36,8 +37,10 @@ public static class MilterHostBuilder
         // The configuration of the first generation: what the protocol handler reads its Milter section from.
         services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration.Root);
         services.AddSingleton<PluginCatalog>();
+        services.AddMilterMetrics(configuration.Root);
         services.AddSingleton(sp => new PluginSetProvider(
-            HostGeneration.Build(configuration, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PluginCatalog>())));
+            HostGeneration.Build(configuration, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PluginCatalog>(),
+                ReloadService.Metered(sp.GetRequiredService<MilterMetrics>()))));
         services.AddSingleton<IPluginSetProvider>(sp => sp.GetRequiredService<PluginSetProvider>());
         services.AddSingleton(sp => sp.GetRequiredService<PluginSetProvider>().Generation.Listen);
         services.AddSingleton<MilterListener>();

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Milters.Host.Metrics;
 using Milters.Host.Plugins;
 
 namespace Milters.Host.Hosting;
@@ -20,8 +21,12 @@ public sealed partial class ReloadService : IHostedService, IDisposable
     private readonly SemaphoreSlim gate = new(1, 1);
     private PosixSignalRegistration? registration;
 
-    public ReloadService(StartupArguments arguments, PluginSetProvider provider, PluginCatalog catalog, ILoggerFactory loggerFactory, ILogger<ReloadService> logger)
+    private readonly MilterMetrics? metrics;
+
+    public ReloadService(StartupArguments arguments, PluginSetProvider provider, PluginCatalog catalog, ILoggerFactory loggerFactory,
+        ILogger<ReloadService> logger, MilterMetrics? metrics = null)
     {
+        this.metrics = metrics;
         this.arguments = arguments;
         this.provider = provider;
         this.catalog = catalog;
@@ -59,7 +64,7 @@ public sealed partial class ReloadService : IHostedService, IDisposable
             HostGeneration next;
             try
             {
-                next = HostGeneration.Build(arguments.BuildConfiguration(), loggerFactory, catalog);
+                next = HostGeneration.Build(arguments.BuildConfiguration(), loggerFactory, catalog, metrics is null ? null : Metered(metrics));
             }
             catch (StartupException e)
             {
@@ -79,6 +84,10 @@ public sealed partial class ReloadService : IHostedService, IDisposable
             gate.Release();
         }
     }
+
+    /// <summary>Every generation's resolver counts its lookups in the host's metrics.</summary>
+    public static Func<Milters.Abstractions.IDnsResolver, Milters.Abstractions.IDnsResolver> Metered(MilterMetrics metrics) =>
+        resolver => new MeteredDnsResolver(resolver, metrics);
 
     public void Dispose()
     {

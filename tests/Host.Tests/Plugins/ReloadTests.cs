@@ -89,6 +89,8 @@ public class ReloadTests : IDisposable
         Rewrite(milter, WithKey("new"));
         Assert.True(await milter.Services.GetRequiredService<ReloadService>().ReloadAsync());
         Assert.Equal("new", Selector());
+        // Plugins of every generation get the host's counted resolver.
+        Assert.IsType<Milters.Host.Metrics.MeteredDnsResolver>(provider.Current.Services.GetRequiredService<Milters.Abstractions.IDnsResolver>());
 
         // A key file that vanished makes the new table unloadable: refused, the running keys stay.
         var gone = WithKey("newer");
