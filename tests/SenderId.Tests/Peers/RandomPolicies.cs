@@ -29,7 +29,8 @@ public static class RandomPolicies
         incs.rnd.sid.example. IN TXT  "v=spf1 ~all"
         """;
 
-    public sealed record Policy(string Domain, string Record);
+    /// <summary>A domain's v=spf1 record and, for every second one, an spf2.0/pra record with other terms.</summary>
+    public sealed record Policy(string Domain, string Record, string? PraRecord);
 
     public static IReadOnlyList<Policy> Generate(int count, int seed)
     {
@@ -37,15 +38,22 @@ public static class RandomPolicies
         var policies = new List<Policy>();
         for (var i = 0; i < count; i++)
         {
-            var terms = new List<string>();
-            var n = random.Next(1, 5);
-            for (var t = 0; t < n; t++) terms.Add(Qualifier(random) + Mechanism(random, i));
-            if (random.Next(4) == 0) terms.Add($"redirect={(random.Next(2) == 0 ? "incp" : "incs")}.{Base}");
-            else terms.Add(Qualifier(random) + "all");
-            if (random.Next(8) == 0) terms.Insert(random.Next(terms.Count), "x-note=%{d}");
-            policies.Add(new Policy($"p{i}.{Base}", "v=spf1 " + string.Join(' ', terms)));
+            var record = "v=spf1 " + Terms(random, i);
+            var pra = i % 2 == 0 ? "spf2.0/pra " + Terms(random, i) : null;
+            policies.Add(new Policy($"p{i}.{Base}", record, pra));
         }
         return policies;
+    }
+
+    private static string Terms(Random random, int i)
+    {
+        var terms = new List<string>();
+        var n = random.Next(1, 5);
+        for (var t = 0; t < n; t++) terms.Add(Qualifier(random) + Mechanism(random, i));
+        if (random.Next(4) == 0) terms.Add($"redirect={(random.Next(2) == 0 ? "incp" : "incs")}.{Base}");
+        else terms.Add(Qualifier(random) + "all");
+        if (random.Next(8) == 0) terms.Insert(random.Next(terms.Count), "x-note=%{d}");
+        return string.Join(' ', terms);
     }
 
     private static string Qualifier(Random r) => r.Next(6) switch { 0 => "-", 1 => "~", 2 => "?", 3 => "+", _ => "" };
@@ -71,7 +79,11 @@ public static class RandomPolicies
     public static string Zone(IEnumerable<Policy> policies)
     {
         var sb = new StringBuilder(World).Append('\n');
-        foreach (var p in policies) sb.Append($"{p.Domain}. IN TXT \"{p.Record}\"\n");
+        foreach (var p in policies)
+        {
+            sb.Append($"{p.Domain}. IN TXT \"{p.Record}\"\n");
+            if (p.PraRecord is not null) sb.Append($"{p.Domain}. IN TXT \"{p.PraRecord}\"\n");
+        }
         return sb.ToString();
     }
 }
