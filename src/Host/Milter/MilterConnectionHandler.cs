@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Milters.Host.Metrics;
 using Milters.Host.Milter.Negotiation;
 using Milters.Host.Milter.Protocol;
 using Milters.Host.Milter.Session;
@@ -24,24 +25,61 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     private readonly ILogger logger;
     private readonly ILogger chainLogger;
     private readonly TimeProvider time;
+    private readonly MilterMetrics? metrics;
     private readonly ConcurrentDictionary<(uint Offered, uint Missing), byte> reportedMissing = new();
+    private int active;
+    private int refusedSinceLog;
 
     public MilterConnectionHandler(IPluginSetProvider plugins, IConfiguration configuration, ILoggerFactory loggerFactory,
-        TimeProvider? time = null)
+        TimeProvider? time = null, MilterMetrics? metrics = null)
     {
+        this.metrics = metrics;
         this.plugins = plugins;
         this.configuration = configuration;
         this.time = time ?? TimeProvider.System;
         Options = MilterOptions.From(configuration);
+        MaxConnections = ReadMaxConnections(configuration);
         logger = loggerFactory.CreateLogger<MilterConnectionHandler>();
         chainLogger = loggerFactory.CreateLogger<FilterChain>();
     }
 
     public MilterOptions Options { get; }
 
+    /// <summary>Listen:MaxConnections: conversations served at once; more are closed at once (the MTA applies its default action).</summary>
+    public int MaxConnections { get; }
+
+    /// <summary>Conversations being served now.</summary>
+    public int ActiveConnections => Volatile.Read(ref active);
+
+    public const int DefaultMaxConnections = 1000;
+
     public async Task HandleAsync(Stream connection, string peerDescription, CancellationToken shutdown)
     {
         using var scope = logger.BeginScope("milter client {Peer}", peerDescription);
+        if (Interlocked.Increment(ref active) > MaxConnections)
+        {
+            Interlocked.Decrement(ref active);
+            // One line per burst, not one per refused connection: a flood must not flood the log too.
+            if (Interlocked.Increment(ref refusedSinceLog) == 1)
+                logger.LogWarning("{Peer}: limit Listen:MaxConnections hit: {Max} connections already open; closing this one (the MTA applies its default action, e.g. Postfix milter_default_action)",
+                    peerDescription, MaxConnections);
+            return;
+        }
+        Interlocked.Exchange(ref refusedSinceLog, 0);
+        metrics?.ConnectionOpened();
+        try
+        {
+            await ServeAsync(connection, peerDescription, shutdown);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref active);
+            metrics?.ConnectionClosed();
+        }
+    }
+
+    private async Task ServeAsync(Stream connection, string peerDescription, CancellationToken shutdown)
+    {
         MilterSession? session = null;
         var reader = PipeReader.Create(connection, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
         var replies = new ArrayBufferWriter<byte>(512);
@@ -49,7 +87,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         CancellationTokenRegistration onShutdown = default;
         try
         {
-            session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions);
+            session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions, Options);
             var current = session;
             // Waiting between messages ends at shutdown; a message in flight is finished first.
             onShutdown = shutdown.Register(() =>
@@ -115,6 +153,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         catch (MilterProtocolException ex)
         {
             logger.LogWarning("{Peer}: protocol error: {Error}; closing the connection", peerDescription, ex.Message);
+            metrics?.ProtocolError();
         }
         catch (OperationCanceledException) when (idle.IsCancellationRequested)
         {
@@ -145,6 +184,16 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
             await reader.CompleteAsync();
             idle.Dispose();
         }
+    }
+
+    // The listener (Hosting) owns the Listen section; the count is kept here, where every conversation passes.
+    private static int ReadMaxConnections(IConfiguration configuration)
+    {
+        var text = configuration["Listen:MaxConnections"];
+        if (string.IsNullOrWhiteSpace(text)) return DefaultMaxConnections;
+        if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var max) && max >= 1)
+            return max;
+        throw new InvalidOperationException($"Listen:MaxConnections must be a whole number of at least 1, not \"{text}\"");
     }
 
     private static readonly byte[] ProgressFrame = [0, 0, 0, 1, (byte)MilterResponse.Progress];

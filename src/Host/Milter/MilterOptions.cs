@@ -11,6 +11,21 @@ public sealed class MilterOptions
     /// <summary>Largest frame accepted (length prefix value, command byte included). MTAs send body chunks of at most 64 KB.</summary>
     public int MaxFrameSize { get; set; } = MilterLimits.DefaultMaxFrameSize;
 
+    /// <summary>
+    /// Most headers one message may have; more tempfails the message (4.7.0). Postfix caps the same thing
+    /// (header_size_limit per header, hopcount_limit); 1000 is far above real mail.
+    /// </summary>
+    public int MaxHeaders { get; set; } = 1000;
+
+    /// <summary>Longest header, name plus value in bytes as the MTA sent them; Postfix's header_size_limit default.</summary>
+    public int MaxHeaderLength { get; set; } = 102400;
+
+    /// <summary>Most macros in one SMFIC_MACRO frame (one stage); MTAs send a handful per stage.</summary>
+    public int MaxMacros { get; set; } = 100;
+
+    /// <summary>Most bytes (names and values) in one SMFIC_MACRO frame (one stage).</summary>
+    public int MaxMacroBytes { get; set; } = 65536;
+
     /// <summary>How long to wait for the MTA's next command before closing the connection.</summary>
     public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -36,6 +51,14 @@ public sealed class MilterOptions
         // A full body chunk (MILTER_CHUNK_SIZE) plus its command byte must fit.
         if (options.MaxFrameSize < MilterLimits.ChunkSize + 1)
             throw new InvalidOperationException($"{SectionName}:MaxFrameSize must be at least {MilterLimits.ChunkSize + 1}, not {options.MaxFrameSize}");
+        if (options.MaxHeaders < 1)
+            throw new InvalidOperationException($"{SectionName}:MaxHeaders must be at least 1, not {options.MaxHeaders}");
+        if (options.MaxHeaderLength < 1000)
+            throw new InvalidOperationException($"{SectionName}:MaxHeaderLength must be at least 1000 (RFC 5322 §2.1.1 allows 998-octet lines), not {options.MaxHeaderLength}");
+        if (options.MaxMacros < 1)
+            throw new InvalidOperationException($"{SectionName}:MaxMacros must be at least 1, not {options.MaxMacros}");
+        if (options.MaxMacroBytes < 1024)
+            throw new InvalidOperationException($"{SectionName}:MaxMacroBytes must be at least 1024, not {options.MaxMacroBytes}");
         if (options.ConnectionTimeout <= TimeSpan.Zero)
             throw new InvalidOperationException($"{SectionName}:ConnectionTimeout must be positive, not {options.ConnectionTimeout}");
         if (options.ProgressInterval <= TimeSpan.Zero)

@@ -24,6 +24,7 @@ public sealed class MilterSession : IAsyncDisposable
     private readonly List<KeyValuePair<string, string>> macroPairs = new();
     private readonly List<string> recipientArguments = new();
     private readonly Dictionary<MessageEditKind, int> droppedEdits = new();
+    private readonly SessionLimits limits;
     private FilterChain chain;
     private NegotiatedProtocol? protocol;
     private byte[]? scratch;
@@ -36,13 +37,14 @@ public sealed class MilterSession : IAsyncDisposable
     private Verdict? deferred;
 
     public MilterSession(PluginSet plugins, Func<PluginSet, MessageContext, FilterChain> createChain, ILogger logger,
-        Action<NegotiatedProtocol>? negotiated = null)
+        Action<NegotiatedProtocol>? negotiated = null, MilterOptions? options = null)
     {
         this.plugins = plugins;
         this.createChain = createChain;
         this.logger = logger;
         this.negotiated = negotiated;
         needs = plugins.Plugins.Select(p => p.Plugin.Needs).ToArray();
+        limits = new SessionLimits(options ?? new MilterOptions(), logger);
         Context = new MessageContext();
         chain = createChain(plugins, Context);
     }
@@ -148,6 +150,12 @@ public sealed class MilterSession : IAsyncDisposable
         // The macros of a new MAIL or HELO arrive before the command that ends the current transaction.
         if (InMessage && macroStage is MacroStage.MailFrom or MacroStage.Helo)
             await EndMessageAsync(aborted: true);
+        if (limits.Macros(Context.QueueId, macroStage, macroPairs.Count, data.Length) is { } over)
+        {
+            // Not stored; the next reply the MTA reads (this stage's command, or the end of message) is the tempfail.
+            deferred ??= over;
+            return;
+        }
         Context.Macros.Set(macroStage, macroPairs);
     }
 
@@ -201,6 +209,11 @@ public sealed class MilterSession : IAsyncDisposable
         if (decided is { } d)
         {
             await AnswerAsync(replies, MilterCommand.Header, d);
+            return;
+        }
+        if (limits.Header(Context.QueueId, name.Length, value.Length) is { } over)
+        {
+            await AnswerAsync(replies, MilterCommand.Header, over);
             return;
         }
         var header = new HeaderField(HeaderValues.Name(name), HeaderValues.FromMta(value, protocol!.HeaderLeadingSpace));
@@ -301,6 +314,7 @@ public sealed class MilterSession : IAsyncDisposable
     private async ValueTask EndMessageAsync(bool aborted)
     {
         decided = null;
+        limits.ResetMessage();
         if (stage >= SessionStage.Mail) stage = SessionStage.Connected;
         await chain.EndMessageAsync(aborted);
     }

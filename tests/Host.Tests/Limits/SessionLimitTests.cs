@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Milters.Abstractions;
+using Milters.Host.Milter;
+using Milters.Host.Tests.Milter;
+using Milters.Testing.Milter;
+
+namespace Milters.Host.Tests.Limits;
+
+/// <summary>
+/// Milter:MaxHeaders, MaxHeaderLength, MaxMacros, MaxMacroBytes and Listen:MaxConnections through the real
+/// connection handler on a loopback socket: the message that hits a limit is tempfailed with 451 4.7.0 and a
+/// text naming the limit, one log line says which key, the connection (and the next message) go on.
+/// </summary>
+public sealed class SessionLimitTests
+{
+    private static ScriptedPlugin Recorder() =>
+        new("Recorder", PluginNeeds.MailFrom | PluginNeeds.Recipients | PluginNeeds.Headers | PluginNeeds.EndOfHeaders | PluginNeeds.Body | PluginNeeds.AddHeaders)
+        {
+            OnEndOfMessage = c =>
+            {
+                c.Edits.AddHeader("X-Seen", $" {c.Headers.Count} headers");
+                return Verdict.Continue;
+            },
+        };
+
+    private static byte[] Message(int headers, int valueLength = 10)
+    {
+        var text = new StringBuilder("From: a@example.com\r\n");
+        for (int i = 1; i < headers; i++) text.Append("X-H").Append(i).Append(": ").Append('v', valueLength).Append("\r\n");
+        text.Append("\r\nbody\r\n");
+        return Encoding.ASCII.GetBytes(text.ToString());
+    }
+
+    private static int Limit(LogCapture logs, string key) =>
+        logs.AtLeast(LogLevel.Warning).Count(l => l.Contains($"limit {key} hit", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("Postfix")]
+    [InlineData("Sendmail")]
+    public async Task Too_many_headers_tempfail_the_message_once_logged_and_the_next_message_is_served(string mta)
+    {
+        var offer = mta == "Postfix" ? MtaOffer.Postfix : MtaOffer.Sendmail;
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxHeaders"] = "20" },
+            MilterTestServer.Plugin(Recorder()));
+        await using var client = await server.ReadyClientAsync(offer);
+
+        var over = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 50));
+        Assert.True(over.Verdict.IsTempFail, over.Verdict.ToString());
+        Assert.StartsWith("451 4.7.0", over.Verdict.Text, StringComparison.Ordinal);
+        Assert.Contains("more than 20 headers", over.Verdict.Text, StringComparison.Ordinal);
+        Assert.Equal(1, Limit(server.Logs, "Milter:MaxHeaders"));
+
+        await client.AbortAsync();
+        var fine = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 20));
+        Assert.True(fine.Verdict.IsContinue || fine.Verdict.IsAccept, fine.Verdict.ToString());
+        Assert.Contains(fine.EndOfMessage!.AddedHeaders, h => h.Name == "X-Seen" && h.Value == " 20 headers");
+        Assert.Equal(1, Limit(server.Logs, "Milter:MaxHeaders"));
+    }
+
+    [Fact]
+    public async Task A_header_longer_than_MaxHeaderLength_tempfails_the_message()
+    {
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxHeaderLength"] = "2000" },
+            MilterTestServer.Plugin(Recorder()));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+
+        var over = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3, valueLength: 3000));
+        Assert.True(over.Verdict.IsTempFail, over.Verdict.ToString());
+        Assert.Contains("more than 2000", over.Verdict.Text, StringComparison.Ordinal);
+        Assert.Equal(1, Limit(server.Logs, "Milter:MaxHeaderLength"));
+
+        await client.AbortAsync();
+        var fine = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3, valueLength: 1500));
+        Assert.False(fine.Verdict.IsTempFail, fine.Verdict.ToString());
+    }
+
+    [Fact]
+    public async Task Too_many_macros_for_a_stage_tempfail_the_message_at_its_next_reply()
+    {
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxMacros"] = "10" },
+            MilterTestServer.Plugin(Recorder()));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        client.StageMacros['M'] = Enumerable.Range(0, 11).ToDictionary(i => $"{{m{i}}}", i => "x");
+
+        var over = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.True(over.Verdict.IsTempFail, over.Verdict.ToString());
+        Assert.Contains("more than 10 macros", over.Verdict.Text, StringComparison.Ordinal);
+        Assert.Equal(1, Limit(server.Logs, "Milter:MaxMacros"));
+
+        client.StageMacros['M'] = new Dictionary<string, string> { ["{mail_addr}"] = "a@example.com" };
+        var fine = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.False(fine.Verdict.IsTempFail, fine.Verdict.ToString());
+    }
+
+    [Fact]
+    public async Task Macro_bytes_over_MaxMacroBytes_tempfail_and_are_not_kept()
+    {
+        string? seen = "unset";
+        var plugin = Recorder();
+        plugin.OnMail = c =>
+        {
+            seen = c.Macros.Get("big");
+            return Verdict.Continue;
+        };
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxMacroBytes"] = "4096" },
+            MilterTestServer.Plugin(plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        client.StageMacros['M'] = new Dictionary<string, string> { ["{big}"] = new string('x', 5000) };
+
+        var over = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.True(over.Verdict.IsTempFail, over.Verdict.ToString());
+        Assert.Contains("bytes of macros", over.Verdict.Text, StringComparison.Ordinal);
+        Assert.Null(seen);
+        Assert.Equal(1, Limit(server.Logs, "Milter:MaxMacroBytes"));
+    }
+
+    [Fact]
+    public async Task Connections_over_Listen_MaxConnections_are_closed_at_once_with_one_log_line_and_served_again_later()
+    {
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Listen:MaxConnections"] = "2" },
+            MilterTestServer.Plugin(Recorder()));
+        var first = await server.ReadyClientAsync(MtaOffer.Postfix);
+        await using var second = await server.ReadyClientAsync(MtaOffer.Postfix);
+
+        await using (var third = await server.ConnectAsync())
+        await using (var fourth = await server.ConnectAsync())
+        {
+            Assert.True(await third.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+            Assert.True(await fourth.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+        }
+        Assert.Equal(1, Limit(server.Logs, "Listen:MaxConnections"));
+        Assert.Equal(2, server.Handler.ActiveConnections);
+
+        await first.QuitAsync();
+        Assert.True(await first.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+        await first.DisposeAsync();
+        for (int i = 0; i < 200 && server.Handler.ActiveConnections > 1; i++) await Task.Delay(50);
+        await using var again = await server.ReadyClientAsync(MtaOffer.Postfix);
+        var result = await again.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.Contains(result.EndOfMessage!.AddedHeaders, h => h.Name == "X-Seen");
+    }
+
+    [Theory]
+    [InlineData("Milter:MaxHeaders", "0")]
+    [InlineData("Milter:MaxHeaderLength", "10")]
+    [InlineData("Milter:MaxMacros", "0")]
+    [InlineData("Milter:MaxMacroBytes", "100")]
+    public void Unsafe_limit_values_are_refused_naming_the_key(string key, string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var error = Assert.Throws<InvalidOperationException>(() => MilterOptions.From(configuration));
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_are_bounded()
+    {
+        var options = MilterOptions.From(new ConfigurationBuilder().Build());
+        Assert.Equal(1000, options.MaxHeaders);
+        Assert.Equal(102400, options.MaxHeaderLength);
+        Assert.Equal(100, options.MaxMacros);
+        Assert.Equal(65536, options.MaxMacroBytes);
+        Assert.Equal(1000, MilterConnectionHandler.DefaultMaxConnections);
+    }
+}
