@@ -25,7 +25,9 @@ public static class AuthResultsTarget
         var written = Formatter.FormatValue(header);
         if (!AuthResultsParser.TryParse(written, out var again, out var error) || again is null)
             throw new FuzzFindingException($"formatted header does not parse ({error}): {written}");
-        if (again.AuthservId != header.AuthservId || again.Results.Count != header.Results.Count)
+        if (again.AuthservId != header.AuthservId || !again.Results.Select(Key).SequenceEqual(header.Results.Select(Key)))
             throw new FuzzFindingException($"formatted header reads differently: {written}");
     }
+
+    private static (string, string) Key(ResInfo r) => (r.Method.ToLowerInvariant(), r.Result.ToLowerInvariant());
 }
