@@ -18,6 +18,7 @@ public static class ConfigurationLint
         ["Hosting"] = ["PidFile", "User"],
         ["Milter"] = null,
         ["Logging"] = null,
+        ["Metrics"] = null,
     };
 
     private static readonly string[] KeyEntryKeys = ["Domain", "Selector", "KeyFile", "Senders"];
