@@ -87,7 +87,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         CancellationTokenRegistration onShutdown = default;
         try
         {
-            session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions, Options);
+            session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions, Options, metrics);
             var current = session;
             // Waiting between messages ends at shutdown; a message in flight is finished first.
             onShutdown = shutdown.Register(() =>
@@ -229,7 +229,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     }
 
     private FilterChain CreateChain(PluginSet set, MessageContext context) =>
-        new(set, context, chainLogger, DeadlineOf, time);
+        new(set, context, chainLogger, DeadlineOf, time, metrics);
 
     /// <summary>Optional per-plugin "&lt;Name&gt;:Timeout": a callback running longer counts as a failure.</summary>
     private TimeSpan? DeadlineOf(LoadedPlugin plugin)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Milters.Abstractions;
+using Milters.Host.Metrics;
 
 namespace Milters.Host.Pipeline;
 
@@ -15,10 +16,12 @@ public sealed class FilterChain : IAsyncDisposable
     private readonly Slot[] slots;
     private readonly ILogger logger;
     private readonly TimeProvider time;
+    private readonly MilterMetrics? metrics;
 
     public FilterChain(PluginSet plugins, MessageContext context, ILogger logger,
-        Func<LoadedPlugin, TimeSpan?>? deadlineOf = null, TimeProvider? time = null)
+        Func<LoadedPlugin, TimeSpan?>? deadlineOf = null, TimeProvider? time = null, MilterMetrics? metrics = null)
     {
+        this.metrics = metrics;
         Context = context;
         this.logger = logger;
         this.time = time ?? TimeProvider.System;
@@ -71,8 +74,12 @@ public sealed class FilterChain : IAsyncDisposable
     public ValueTask<Verdict> BodyChunkAsync(ReadOnlyMemory<byte> chunk) =>
         RunAsync(ChainEvent.Body, static (f, c, b) => f.BodyChunkAsync(c, b), chunk);
 
-    public ValueTask<Verdict> EndOfMessageAsync() =>
-        RunAsync(ChainEvent.EndOfMessage, static (f, c, _) => f.EndOfMessageAsync(c), 0);
+    public async ValueTask<Verdict> EndOfMessageAsync()
+    {
+        var verdict = await RunAsync(ChainEvent.EndOfMessage, static (f, c, _) => f.EndOfMessageAsync(c), 0);
+        metrics?.ResultsRecorded(Context.Results);
+        return verdict;
+    }
 
     public ValueTask<Verdict> UnknownCommandAsync(string command) =>
         RunAsync(ChainEvent.Unknown, static (f, c, s) => f.UnknownCommandAsync(c, s), command);
@@ -149,6 +156,7 @@ public sealed class FilterChain : IAsyncDisposable
             if (verdict.IsTerminal)
             {
                 logger.LogDebug("plugin {Plugin} answered {Verdict} at {Event} for {QueueId}", slot.Plugin.Name, verdict.Kind, ev, Context.QueueId);
+                metrics?.PluginVerdict(slot.Plugin.Name, verdict);
                 return verdict;
             }
             if (ev == ChainEvent.Body)
@@ -180,6 +188,7 @@ public sealed class FilterChain : IAsyncDisposable
         logger.LogError("plugin {Plugin} failed at {Event} for {QueueId}: {Error}; on-error action {Action}",
             slot.Plugin.Name, ev, Context.QueueId, Describe(ex), action);
         logger.LogDebug(ex, "plugin {Plugin} failure detail", slot.Plugin.Name);
+        metrics?.PluginFailed(slot.Plugin.Name, ev.ToString());
         switch (action)
         {
             case OnErrorAction.Continue:

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Milters.Abstractions;
+using Milters.Host.Metrics;
 using Milters.Host.Milter.Negotiation;
 using Milters.Host.Milter.Protocol;
 using Milters.Host.Pipeline;
@@ -25,6 +26,8 @@ public sealed class MilterSession : IAsyncDisposable
     private readonly List<string> recipientArguments = new();
     private readonly Dictionary<MessageEditKind, int> droppedEdits = new();
     private readonly SessionLimits limits;
+    private readonly MilterMetrics? metrics;
+    private long messageStarted;
     private FilterChain chain;
     private NegotiatedProtocol? protocol;
     private byte[]? scratch;
@@ -37,8 +40,9 @@ public sealed class MilterSession : IAsyncDisposable
     private Verdict? deferred;
 
     public MilterSession(PluginSet plugins, Func<PluginSet, MessageContext, FilterChain> createChain, ILogger logger,
-        Action<NegotiatedProtocol>? negotiated = null, MilterOptions? options = null)
+        Action<NegotiatedProtocol>? negotiated = null, MilterOptions? options = null, MilterMetrics? metrics = null)
     {
+        this.metrics = metrics;
         this.plugins = plugins;
         this.createChain = createChain;
         this.logger = logger;
@@ -186,6 +190,7 @@ public sealed class MilterSession : IAsyncDisposable
         envelope.MailFromArguments.Clear();
         envelope.MailFrom = EnvelopePayload.Parse(data.Span, "SMFIC_MAIL", envelope.MailFromArguments);
         stage = SessionStage.Mail;
+        messageStarted = MilterMetrics.Now();
         await AnswerAsync(replies, MilterCommand.Mail, await chain.MailFromAsync());
     }
 
@@ -259,6 +264,7 @@ public sealed class MilterSession : IAsyncDisposable
                     Context.QueueId, argumentsDropped);
         }
         WriteVerdict(replies, verdict, canSkip: false);
+        metrics?.MessageFinished(verdict, messageStarted);
         await EndMessageAsync(aborted: false);
     }
 
@@ -300,7 +306,10 @@ public sealed class MilterSession : IAsyncDisposable
 
         if (messageStage && verdict.IsTerminal
             && !(command == MilterCommand.Recipient && verdict.Kind is VerdictKind.Reject or VerdictKind.TempFail))
+        {
+            metrics?.MessageFinished(verdict, messageStarted);
             await EndMessageAsync(aborted: true);
+        }
     }
 
     private void WriteVerdict(IBufferWriter<byte> replies, Verdict verdict, bool canSkip)
@@ -337,6 +346,7 @@ public sealed class MilterSession : IAsyncDisposable
     {
         EnsureConnected(command);
         var from = InMessage ? stage : SessionStage.Connected;
+        if (!InMessage) messageStarted = MilterMetrics.Now(); // MAIL negotiated away: the message starts here
         if (target < from || (target == from && !repeatable)) throw OutOfOrder(command);
         if (from < SessionStage.Mail && target > SessionStage.Mail && !protocol!.IsOmitted(MilterCommand.Mail))
             throw OutOfOrder(command, "no SMFIC_MAIL before it");
