@@ -1,0 +1,143 @@
+using System.Buffers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Milters.Abstractions;
+using Milters.Host.Milter;
+using Milters.Host.Milter.Protocol;
+using Milters.Host.Milter.Session;
+using Milters.Host.Pipeline;
+using Milters.Host.Tests.Milter;
+using Milters.Testing.Peers;
+
+namespace Milters.Host.Tests.Regressions;
+
+/// <summary>
+/// The committed fuzz corpora (fuzz/corpus/milter-*) replayed once through the frame codec, the payload
+/// parsers and a whole session, so what the fuzzers found stays fixed: the only exception bad bytes may
+/// raise is <see cref="MilterProtocolException"/>, and a session never logs an internal error.
+/// </summary>
+public class FuzzCorpusReplayTests
+{
+    private static IReadOnlyList<string> Corpus(string target)
+    {
+        var dir = Path.Combine(RepoPaths.Root, "fuzz", "corpus", target);
+        var files = Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(files);
+        return files;
+    }
+
+    [Fact]
+    public void Frame_corpus_raises_only_protocol_errors()
+    {
+        int frames = 0, payloadsAccepted = 0;
+        foreach (var file in Corpus("milter-frames"))
+        {
+            var buffer = new ReadOnlySequence<byte>(File.ReadAllBytes(file));
+            while (true)
+            {
+                MilterFrame frame;
+                try
+                {
+                    if (!MilterFrameReader.TryRead(ref buffer, MilterLimits.DefaultMaxFrameSize, out frame)) break;
+                }
+                catch (MilterProtocolException)
+                {
+                    break;
+                }
+                frames++;
+                try
+                {
+                    ParsePayload(frame);
+                    payloadsAccepted++;
+                }
+                catch (MilterProtocolException)
+                {
+                }
+            }
+        }
+        // The seeds hold every valid command of tests/data/milter/vectors.json.
+        Assert.True(payloadsAccepted >= 50, $"{payloadsAccepted} of {frames} frames accepted");
+    }
+
+    private static void ParsePayload(MilterFrame frame)
+    {
+        ReadOnlySpan<byte> data = frame.Data.ToArray();
+        switch (frame.Command)
+        {
+            case MilterCommand.OptionNegotiation: OptionNegotiation.Parse(data); break;
+            case MilterCommand.Macro: MacroPayload.Parse(data, new List<KeyValuePair<string, string>>()); break;
+            case MilterCommand.Connect: ConnectPayload.Parse(data); break;
+            case MilterCommand.Helo: SimplePayloads.ParseHelo(data); break;
+            case MilterCommand.Mail: EnvelopePayload.Parse(data, "SMFIC_MAIL", new List<string>()); break;
+            case MilterCommand.Recipient: EnvelopePayload.Parse(data, "SMFIC_RCPT", new List<string>()); break;
+            case MilterCommand.Header:
+                HeaderPayload.Parse(data, out var name, out var value);
+                HeaderValues.ToMta(new HeaderField(HeaderValues.Name(name), HeaderValues.FromMta(value, false)).Value, false);
+                break;
+            case MilterCommand.Unknown: SimplePayloads.ParseUnknown(data); break;
+            case MilterCommand.Abort or MilterCommand.Quit or MilterCommand.QuitNewConnection or MilterCommand.Data or MilterCommand.EndOfHeaders:
+                SimplePayloads.ExpectEmpty(data, frame.Command);
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task Session_corpus_never_ends_in_an_internal_error()
+    {
+        var plugin = new ScriptedPlugin("All", PluginNeeds.Connect | PluginNeeds.Helo | PluginNeeds.MailFrom | PluginNeeds.Recipients
+            | PluginNeeds.Data | PluginNeeds.Headers | PluginNeeds.EndOfHeaders | PluginNeeds.Body | PluginNeeds.Unknown
+            | PluginNeeds.AddHeaders | PluginNeeds.ChangeHeaders | PluginNeeds.Quarantine);
+        plugin.OnEndOfMessage = c =>
+        {
+            c.Edits.AddHeader("X-Replayed", " " + c.Headers.Count);
+            return Verdict.Continue;
+        };
+        var logs = new LogCapture();
+        var set = new PluginSet([new LoadedPlugin("All", plugin, OnErrorAction.TempFail)], new ServiceCollection().BuildServiceProvider());
+        var handler = new MilterConnectionHandler(new FixedPlugins(set), new ConfigurationBuilder().Build(), logs);
+
+        var seedsEnded = 0;
+        foreach (var file in Corpus("milter-session"))
+        {
+            var before = plugin.Events.Count(e => e == "eom");
+            await using var connection = new ScriptedConnection(File.ReadAllBytes(file));
+            await handler.HandleAsync(connection, Path.GetFileName(file), CancellationToken.None);
+            Assert.Empty(logs.AtLeast(LogLevel.Error));
+            if (Path.GetFileName(file).StartsWith("seed-", StringComparison.Ordinal) && plugin.Events.Count(e => e == "eom") > before)
+                seedsEnded++;
+        }
+        // The seeds are whole Postfix-shaped conversations: each reaches end of message.
+        Assert.True(seedsEnded >= 10, $"{seedsEnded} seed conversations reached end of message");
+    }
+
+    private sealed class FixedPlugins(PluginSet set) : IPluginSetProvider
+    {
+        public PluginSet Current => set;
+    }
+
+    /// <summary>The MTA's bytes, then end of stream; replies are dropped.</summary>
+    private sealed class ScriptedConnection(byte[] input) : Stream
+    {
+        private int position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            int n = Math.Min(buffer.Length, input.Length - position);
+            input.AsSpan(position, n).CopyTo(buffer);
+            position += n;
+            return n;
+        }
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => new(Read(buffer.Span));
+        public override void Write(byte[] buffer, int offset, int count) { }
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
