@@ -73,6 +73,8 @@ internal sealed class DomainKeysFilter(
         if (usable.Count > 1) signer.RequireHeaderList(context.Headers, omit);
         state.Signer = signer;
         state.SigningKeys = usable;
+        if (logger.IsEnabled(LogLevel.Trace))
+            foreach (var h in context.Headers) logger.LogTrace("{QueueId}: header {Name}:[{Value}]", context.QueueId, h.Name, h.Value.Replace("\r", "\\r").Replace("\n", "\\n"));
         return true;
     }
 

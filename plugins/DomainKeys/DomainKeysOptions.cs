@@ -14,8 +14,13 @@ public sealed class DomainKeysOptions
     /// <summary>-c: canonicalization for signatures we make: "simple" (dk-filter's default) or "nofws".</summary>
     public string Canonicalization { get; set; } = "simple";
 
-    /// <summary>-H: always write the h= list of signed header fields.</summary>
-    public bool IncludeHeaderList { get; set; }
+    /// <summary>
+    /// -H: write the h= list of signed header fields. On by default, unlike dk-filter: an MTA adds fields the
+    /// milter never sees (Postfix's own Received field sits below a signature inserted at the top), and without
+    /// h= a verifier hashes every field below the signature, so the signature would not survive delivery.
+    /// False writes h= only when a field is left out.
+    /// </summary>
+    public bool IncludeHeaderList { get; set; } = true;
 
     /// <summary>-o: header fields never signed (an h= list is then written).</summary>
     public List<string> OmitHeaders { get; set; } = new();

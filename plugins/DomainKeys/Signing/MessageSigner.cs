@@ -12,10 +12,15 @@ namespace Milters.DomainKeys.Signing;
 internal sealed class MessageSigner : IDisposable
 {
     /// <summary>
-    /// Trace fields that receivers (and the AuthResults plugin after us, RFC 8601 §5) may remove or rewrite:
-    /// signing one would break the signature in transit. Present ones are left out through the h= list.
+    /// Trace fields (RFC 5321 §4.4, RFC 8601 §5) are never signed: MTAs add them where the milter cannot see
+    /// (Postfix hands its own Received field to no milter, yet it lands below a signature inserted at the
+    /// top), and receivers remove or rewrite them. With an h= list naming them a hidden one would be hashed
+    /// by verifiers too, so they stay out of h=.
     /// </summary>
-    private static readonly HashSet<string> NeverSigned = new(StringComparer.OrdinalIgnoreCase) { "Authentication-Results" };
+    private static readonly HashSet<string> NeverSigned = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Received", "Return-Path", "Authentication-Results", "DomainKey-Signature",
+    };
 
     private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
     private readonly IBodyCanonicalizer body;

@@ -64,7 +64,7 @@ internal sealed class DomainKeysMilter : IDisposable
                             ["Domain"] = Domain, ["Selector"] = Selector, ["KeyFile"] = keyFile, ["Senders"] = new JsonArray($"*@{Domain}"),
                         }),
                     },
-                    ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Debug" } },
+                    ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Debug", ["Milters.DomainKeys"] = "Trace" } },
                     ["DomainKeys"] = domainKeys ?? new JsonObject(),
                     ["AuthResults"] = new JsonObject { ["AuthservId"] = AuthservId },
                 },
