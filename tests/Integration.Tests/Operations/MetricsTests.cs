@@ -129,6 +129,39 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task The_running_milter_counts_a_message_and_writes_the_summary_when_it_stops()
+    {
+        using var dns = DnsServer.StartWithZone("example.com. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n");
+        var options = new MilterProcessOptions
+        {
+            Config = new System.Text.Json.Nodes.JsonObject
+            {
+                ["Dns"] = new System.Text.Json.Nodes.JsonObject { ["Servers"] = new System.Text.Json.Nodes.JsonArray(dns.Endpoint) },
+                ["Metrics"] = new System.Text.Json.Nodes.JsonObject { ["SummaryInterval"] = "00:10:00" },
+            },
+        };
+        using var milter = MilterProcess.Start(options);
+        await using (var client = await Milters.Testing.Milter.MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, milter.Socket.Port!.Value)))
+        {
+            await client.NegotiateAsync(Milters.Testing.Milter.MtaOffer.Postfix);
+            await client.ConnectAsync("client.example.com", IPAddress.Parse("192.0.2.9"));
+            await client.HeloAsync("client.example.com");
+            var result = await client.SendMessageAsync("alice@example.com", ["bob@example.org"],
+                System.Text.Encoding.ASCII.GetBytes("From: alice@example.com\r\nTo: bob@example.org\r\nSubject: counted\r\n\r\nHi.\r\n"));
+            Assert.NotNull(result.EndOfMessage);
+            await client.QuitAsync();
+        }
+
+        Assert.Equal(0, milter.Stop());
+        var summary = milter.Output.Split('\n').LastOrDefault(l => l.Contains("metrics for the last", StringComparison.Ordinal));
+        Assert.True(summary is not null, milter.Output);
+        Assert.Contains(": 1 message(s) (", summary, StringComparison.Ordinal);
+        Assert.Matches(@"; connections [1-9]\d* new, 0 open;", summary); // the fixture's readiness probe is a connection too
+        Assert.Contains("SenderId spf=pass 1", summary, StringComparison.Ordinal);
+        Assert.Matches(@"; dns [1-9]\d* lookup\(s\) \(ok [1-9]", summary);
+    }
+
+    [Fact]
     public void A_zero_interval_turns_the_summary_line_off()
     {
         using var services = Services("00:00:00");
