@@ -47,7 +47,8 @@ awk -F'\t' 'NR==2 {s=$0} NR>1 {e=$0; for (i=2;i<=4;i++) if ($i>p[i]) p[i]=$i; n+
   END {split(s,a,"\t"); split(e,b,"\t");
        printf "samples %d\nrss_kb start %s end %s peak %s\nfds start %s end %s peak %s\nthreads start %s end %s peak %s\n",
          n, a[2], b[2], p[2], a[3], b[3], p[3], a[4], b[4], p[4]}' "$SAMPLES" | tee "$RESULTS/soak.summary.txt"
-grep -c 'metrics for the last' "$WORK/soak/milters.log" >/dev/null && grep 'metrics for the last' "$WORK/soak/milters.log" | tail -3 >>"$RESULTS/soak.summary.txt"
-grep -Ec ' (fail|crit|error)' "$WORK/soak/milters.log" | sed 's/^/error-ish log lines: /' >>"$RESULTS/soak.summary.txt" || true
+stop_milters soak # its last summary line (after the load) must say "0 open"
+grep 'metrics for the last' "$WORK/soak/milters.log" | tail -2 >>"$RESULTS/soak.summary.txt" || true
+printf 'error/critical log lines: %s\n' "$(grep -cE ' (fail|crit): ' "$WORK/soak/milters.log")" >>"$RESULTS/soak.summary.txt" || true
 cat "$SUMMARY"
 exit $status
