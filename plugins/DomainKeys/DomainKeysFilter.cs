@@ -98,7 +98,8 @@ internal sealed class DomainKeysFilter(
     public override ValueTask<Verdict> BodyChunkAsync(IMessageContext context, ReadOnlyMemory<byte> chunk)
     {
         var state = message;
-        if (state is null) return Verdict.ContinueTask;
+        // Nothing to hash (unsigned mail, ignored peer): the rest of the body is not needed (SMFIR_SKIP).
+        if (state is null || (state.Signer is null && state.Checks.Count == 0)) return new ValueTask<Verdict>(Verdict.Skip);
         var span = chunk.Span;
         state.Signer?.Body(span);
         foreach (var check in state.Checks) check.Body(span);

@@ -338,3 +338,31 @@ public sealed class TraceFieldTests
         Assert.Equal(AuthResultCode.Pass, Assert.Single(check.ResultList).Result);
     }
 }
+
+public sealed class BodySkipTests
+{
+    [Fact]
+    public async Task Unsigned_mail_needs_no_body()
+    {
+        var filter = FilterFactory.Create(new InMemoryDnsResolver(), new TestKeyTable());
+        var context = new TestContext();
+        await filter.MailFromAsync(context);
+        context.HeaderList.Add(new HeaderField("From", " a@example.org"u8.ToArray()));
+        await filter.EndOfHeadersAsync(context);
+        Assert.Equal(VerdictKind.Skip, (await filter.BodyChunkAsync(context, "body\r\n"u8.ToArray())).Kind);
+        Assert.Equal(VerdictKind.Continue, (await filter.EndOfMessageAsync(context)).Kind);
+        Assert.Equal(AuthResultCode.None, Assert.Single(context.ResultList).Result);
+    }
+
+    [Fact]
+    public async Task Signed_mail_takes_every_chunk()
+    {
+        var filter = FilterFactory.Create(new InMemoryDnsResolver(), new TestKeyTable());
+        var context = new TestContext();
+        await filter.MailFromAsync(context);
+        context.HeaderList.Add(new HeaderField("DomainKey-Signature", " a=rsa-sha1; q=dns; c=simple; d=example.org; s=x; b=AAAA"u8.ToArray()));
+        context.HeaderList.Add(new HeaderField("From", " a@example.org"u8.ToArray()));
+        await filter.EndOfHeadersAsync(context);
+        Assert.Equal(VerdictKind.Continue, (await filter.BodyChunkAsync(context, "body\r\n"u8.ToArray())).Kind);
+    }
+}
