@@ -143,6 +143,23 @@ public sealed class SessionLimitTests
         Assert.Contains(result.EndOfMessage!.AddedHeaders, h => h.Name == "X-Seen");
     }
 
+    [Fact]
+    public async Task A_frame_over_MaxFrameSize_closes_that_connection_from_its_length_alone_and_others_go_on()
+    {
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxFrameSize"] = "70000" },
+            MilterTestServer.Plugin(Recorder()));
+        await using var other = await server.ReadyClientAsync(MtaOffer.Postfix);
+        await using (var client = await server.ReadyClientAsync(MtaOffer.Postfix))
+        {
+            // A header frame announcing 70,001 bytes: only the prefix is sent, nothing is allocated for it.
+            await client.SendRawAsync([0, 1, 0x11, 0x71, (byte)'L']);
+            Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+        }
+        Assert.Contains(server.Logs.AtLeast(LogLevel.Warning), l => l.Contains("protocol error", StringComparison.Ordinal));
+        var result = await other.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.Contains(result.EndOfMessage!.AddedHeaders, h => h.Name == "X-Seen");
+    }
+
     [Theory]
     [InlineData("Milter:MaxHeaders", "0")]
     [InlineData("Milter:MaxHeaderLength", "10")]
