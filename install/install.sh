@@ -61,13 +61,15 @@ if [ -z "$FROM" ]; then
   STAGE=$(mktemp -d "${TMPDIR:-/tmp}/milters-publish.XXXXXX")
   trap 'rm -rf "$STAGE"' EXIT
   say "publishing the host ($CONFIGURATION, $RID, self-contained=$SELF_CONTAINED) ..."
+  # --artifacts-path: every intermediate file under the staging folder, so an install never touches (or
+  # races with) the bin/ and obj/ folders of a development build in the same checkout.
   dotnet publish "$REPO/src/Host/Milters.Host.csproj" -c "$CONFIGURATION" -r "$RID" --self-contained "$SELF_CONTAINED" \
-    -p:MiltersPluginLayoutDir=none -o "$STAGE/milters" -nologo -v q
+    --artifacts-path "$STAGE/artifacts" -p:MiltersPluginLayoutDir=none -o "$STAGE/milters" -nologo -v q
   for p in "${PLUGINS[@]}"; do
     say "publishing plugin $p ..."
     # Plugins are never self-contained: they run inside the host's runtime and share Milters.Abstractions with it.
-    dotnet publish "$REPO/plugins/$p/$p.csproj" -c "$CONFIGURATION" -p:MiltersPluginLayoutDir=none \
-      -o "$STAGE/milters/plugins/$p" -nologo -v q
+    dotnet publish "$REPO/plugins/$p/$p.csproj" -c "$CONFIGURATION" --artifacts-path "$STAGE/artifacts" \
+      -p:MiltersPluginLayoutDir=none -o "$STAGE/milters/plugins/$p" -nologo -v q
   done
   FROM=$STAGE/milters
 fi

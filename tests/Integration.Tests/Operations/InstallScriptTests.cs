@@ -13,6 +13,7 @@ namespace Milters.Integration.Tests.Operations;
 /// starts from the installed configuration and plugins, signs a message for a milter client, stops on SIGTERM.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Collection(BuildsCollection.Name)]
 public sealed class InstallScriptTests
 {
     private static readonly string Message =

@@ -11,6 +11,7 @@ namespace Milters.Integration.Tests.Operations;
 /// plugins folder next to the repository's plugins, put it in Plugins:Order, check-config, verify, and a
 /// running milter that picks it up on SIGHUP and then adds its header / rejects through the real protocol.
 /// </summary>
+[Collection(BuildsCollection.Name)]
 public sealed class PluginGuideTests
 {
     private const string Message =
