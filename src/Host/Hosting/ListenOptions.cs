@@ -13,6 +13,12 @@ public sealed record ListenOptions(
 {
     public const string DefaultSocket = "inet:8891@127.0.0.1";
 
+    /// <summary>Default of Listen:MaxConnections: far above an MTA's milter connections (one per SMTP session; Postfix's default_process_limit is 100).</summary>
+    public const int DefaultMaxConnections = 1000;
+
+    /// <summary>Listen:MaxConnections: conversations served at once; more are closed at accept with one log line per burst.</summary>
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
     public static ListenOptions FromConfiguration(IConfiguration configuration)
     {
         var section = configuration.GetSection("Listen");
@@ -27,7 +33,8 @@ public sealed record ListenOptions(
 
         var backlog = ConfigValues.ReadInt(section, "Backlog", 128, 1, 65535);
         var drain = ConfigValues.ReadTime(section, "DrainTimeout", TimeSpan.FromSeconds(30));
-        return new ListenOptions(spec, (UnixFileMode)mode, allow, backlog, drain);
+        var max = ConfigValues.ReadInt(section, "MaxConnections", DefaultMaxConnections, 1, 1_000_000);
+        return new ListenOptions(spec, (UnixFileMode)mode, allow, backlog, drain) { MaxConnections = max };
     }
 
     private static bool TryParseOctal(string text, out int mode)

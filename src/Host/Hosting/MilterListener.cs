@@ -23,6 +23,7 @@ public sealed partial class MilterListener : BackgroundService
     private readonly ConcurrentDictionary<long, Connection> connections = new();
     private Socket? listenSocket;
     private long nextId;
+    private int refusedSinceLog;
 
     /// <summary>The handler is resolved after <see cref="Bind"/>, so "address already in use" is reported first.</summary>
     public MilterListener(ListenOptions options, IServiceProvider services, ILogger<MilterListener> logger)
@@ -113,6 +114,16 @@ public sealed partial class MilterListener : BackgroundService
             peer = options.Socket.Text;
         }
 
+        // Resource bound: each conversation holds a socket, buffers and plugin state. Closing at once lets the
+        // MTA apply its failure action (Postfix milter_default_action, Sendmail F=) instead of queueing on us.
+        if (connections.Count >= options.MaxConnections)
+        {
+            if (Interlocked.Increment(ref refusedSinceLog) == 1) LogTooManyConnections(peer, options.MaxConnections);
+            accepted.Dispose();
+            return;
+        }
+        Interlocked.Exchange(ref refusedSinceLog, 0);
+
         var id = Interlocked.Increment(ref nextId);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var task = Task.Run(async () =>
@@ -181,6 +192,9 @@ public sealed partial class MilterListener : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "refused connection from {Peer} on {Socket}: not in Listen:AllowedClients")]
     private partial void LogRefused(string peer, string socket);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "limit Listen:MaxConnections hit: {Max} connections open; closing the connection from {Peer} and any more until one ends (the MTA applies its failure action)")]
+    private partial void LogTooManyConnections(string peer, int max);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "accept failed: {Error}")]
     private partial void LogAcceptFailed(string error);

@@ -27,8 +27,6 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     private readonly TimeProvider time;
     private readonly MilterMetrics? metrics;
     private readonly ConcurrentDictionary<(uint Offered, uint Missing), byte> reportedMissing = new();
-    private int active;
-    private int refusedSinceLog;
 
     public MilterConnectionHandler(IPluginSetProvider plugins, IConfiguration configuration, ILoggerFactory loggerFactory,
         TimeProvider? time = null, MilterMetrics? metrics = null)
@@ -38,34 +36,16 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         this.configuration = configuration;
         this.time = time ?? TimeProvider.System;
         Options = MilterOptions.From(configuration);
-        MaxConnections = ReadMaxConnections(configuration);
+
         logger = loggerFactory.CreateLogger<MilterConnectionHandler>();
         chainLogger = loggerFactory.CreateLogger<FilterChain>();
     }
 
     public MilterOptions Options { get; }
 
-    /// <summary>Listen:MaxConnections: conversations served at once; more are closed at once (the MTA applies its default action).</summary>
-    public int MaxConnections { get; }
-
-    /// <summary>Conversations being served now.</summary>
-    public int ActiveConnections => Volatile.Read(ref active);
-
-    public const int DefaultMaxConnections = 1000;
-
     public async Task HandleAsync(Stream connection, string peerDescription, CancellationToken shutdown)
     {
         using var scope = logger.BeginScope("milter client {Peer}", peerDescription);
-        if (Interlocked.Increment(ref active) > MaxConnections)
-        {
-            Interlocked.Decrement(ref active);
-            // One line per burst, not one per refused connection: a flood must not flood the log too.
-            if (Interlocked.Increment(ref refusedSinceLog) == 1)
-                logger.LogWarning("{Peer}: limit Listen:MaxConnections hit: {Max} connections already open; closing this one (the MTA applies its default action, e.g. Postfix milter_default_action)",
-                    peerDescription, MaxConnections);
-            return;
-        }
-        Interlocked.Exchange(ref refusedSinceLog, 0);
         metrics?.ConnectionOpened();
         try
         {
@@ -73,7 +53,6 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         }
         finally
         {
-            Interlocked.Decrement(ref active);
             metrics?.ConnectionClosed();
         }
     }
@@ -184,16 +163,6 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
             await reader.CompleteAsync();
             idle.Dispose();
         }
-    }
-
-    // The listener (Hosting) owns the Listen section; the count is kept here, where every conversation passes.
-    private static int ReadMaxConnections(IConfiguration configuration)
-    {
-        var text = configuration["Listen:MaxConnections"];
-        if (string.IsNullOrWhiteSpace(text)) return DefaultMaxConnections;
-        if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var max) && max >= 1)
-            return max;
-        throw new InvalidOperationException($"Listen:MaxConnections must be a whole number of at least 1, not \"{text}\"");
     }
 
     private static readonly byte[] ProgressFrame = [0, 0, 0, 1, (byte)MilterResponse.Progress];

@@ -118,32 +118,6 @@ public sealed class SessionLimitTests
     }
 
     [Fact]
-    public async Task Connections_over_Listen_MaxConnections_are_closed_at_once_with_one_log_line_and_served_again_later()
-    {
-        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Listen:MaxConnections"] = "2" },
-            MilterTestServer.Plugin(Recorder()));
-        var first = await server.ReadyClientAsync(MtaOffer.Postfix);
-        await using var second = await server.ReadyClientAsync(MtaOffer.Postfix);
-
-        await using (var third = await server.ConnectAsync())
-        await using (var fourth = await server.ConnectAsync())
-        {
-            Assert.True(await third.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
-            Assert.True(await fourth.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
-        }
-        Assert.Equal(1, Limit(server.Logs, "Listen:MaxConnections"));
-        Assert.Equal(2, server.Handler.ActiveConnections);
-
-        await first.QuitAsync();
-        Assert.True(await first.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
-        await first.DisposeAsync();
-        for (int i = 0; i < 200 && server.Handler.ActiveConnections > 1; i++) await Task.Delay(50);
-        await using var again = await server.ReadyClientAsync(MtaOffer.Postfix);
-        var result = await again.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
-        Assert.Contains(result.EndOfMessage!.AddedHeaders, h => h.Name == "X-Seen");
-    }
-
-    [Fact]
     public async Task A_frame_over_MaxFrameSize_closes_that_connection_from_its_length_alone_and_others_go_on()
     {
         await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxFrameSize"] = "70000" },
@@ -180,6 +154,6 @@ public sealed class SessionLimitTests
         Assert.Equal(102400, options.MaxHeaderLength);
         Assert.Equal(100, options.MaxMacros);
         Assert.Equal(65536, options.MaxMacroBytes);
-        Assert.Equal(1000, MilterConnectionHandler.DefaultMaxConnections);
+        Assert.Equal(1000, Milters.Host.Hosting.ListenOptions.FromConfiguration(new ConfigurationBuilder().Build()).MaxConnections);
     }
 }

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Milters.Testing.Milter;
+using Milters.Testing.Peers;
+
+namespace Milters.Host.Tests.Limits;
+
+/// <summary>
+/// Listen:MaxConnections in the built host: connections beyond it are closed at accept, with one log line for the
+/// burst; the conversations already open are served on, and a new one is served once one of them ends.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class ConnectionLimitTests
+{
+    private static async Task<MilterClient> Negotiated(MilterProcess milter)
+    {
+        var client = await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, milter.Socket.Port!.Value));
+        await client.NegotiateAsync(MtaOffer.Postfix);
+        return client;
+    }
+
+    [Fact]
+    public async Task Connections_over_the_limit_are_closed_at_once_with_one_log_line_and_served_again_later()
+    {
+        var plugins = Path.Combine(RepoPaths.HostOutput, "plugins");
+        using var milter = MilterProcess.Start(new MilterProcessOptions
+        {
+            Config = new JsonObject
+            {
+                ["Listen"] = new JsonObject { ["MaxConnections"] = 2 },
+                ["Plugins"] = new JsonObject { ["Directory"] = plugins, ["Order"] = new JsonArray("AuthResults") },
+                ["AuthResults"] = new JsonObject { ["AuthservId"] = "mx.limit.test" },
+            },
+        });
+        milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("unknown setting Listen:MaxConnections", milter.Output);
+
+        var first = await Negotiated(milter);
+        await using var second = await Negotiated(milter);
+        var over = new List<MilterClient>();
+        for (int i = 0; i < 3; i++)
+            over.Add(await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, milter.Socket.Port!.Value)));
+        foreach (var c in over)
+        {
+            Assert.True(await c.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+            await c.DisposeAsync();
+        }
+        milter.WaitForOutput("limit Listen:MaxConnections hit: 2 connections open", TimeSpan.FromSeconds(30));
+        Assert.Single(milter.Output.Split('\n'), l => l.Contains("limit Listen:MaxConnections hit", StringComparison.Ordinal));
+
+        // The two admitted conversations still work.
+        await second.ConnectAsync("client.example.net", IPAddress.Parse("192.0.2.1"));
+        var kept = await second.SendMessageAsync("<a@example.com>", ["<b@example.org>"], "From: a@example.com\r\n\r\nhi\r\n"u8.ToArray());
+        Assert.Contains(kept.EndOfMessage!.AddedHeaders, h => h.Name == "Authentication-Results");
+
+        // One ends; a new connection is served again.
+        await first.QuitAsync();
+        Assert.True(await first.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+        await first.DisposeAsync();
+        MilterClient? again = null;
+        for (int attempt = 0; attempt < 50 && again is null; attempt++)
+        {
+            try
+            {
+                again = await Negotiated(milter);
+            }
+            catch (Exception e) when (e is IOException or EndOfStreamException or InvalidDataException or System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(100); // the first conversation's end is noticed a moment later
+            }
+        }
+        Assert.NotNull(again);
+        await using (again)
+        {
+            await again.ConnectAsync("client.example.net", IPAddress.Parse("192.0.2.1"));
+            var served = await again.SendMessageAsync("<a@example.com>", ["<b@example.org>"], "From: a@example.com\r\n\r\nhi\r\n"u8.ToArray());
+            Assert.Contains(served.EndOfMessage!.AddedHeaders, h => h.Name == "Authentication-Results");
+        }
+    }
+}
