@@ -23,7 +23,7 @@ internal static class SignatureFormatter
 
         void Token(string token, bool first = false)
         {
-            var lead = first ? " " : " ";
+            var lead = " ";
             if (!first && column + lead.Length + token.Length > LineLimit)
             {
                 text.Append(Fold);
@@ -61,7 +61,7 @@ internal static class SignatureFormatter
         }
 
         var data = Convert.ToBase64String(signature);
-        // b= starts on a fresh line unless it fits comfortably, then fills lines.
+        // b= starts on a fresh line, then fills lines.
         text.Append(Fold).Append("b=");
         column = 8 + 2;
         var at = 0;
