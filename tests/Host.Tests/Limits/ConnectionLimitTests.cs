@@ -30,9 +30,12 @@ public sealed class ConnectionLimitTests
                 ["Listen"] = new JsonObject { ["MaxConnections"] = 2 },
                 ["Plugins"] = new JsonObject { ["Directory"] = plugins, ["Order"] = new JsonArray("AuthResults") },
                 ["AuthResults"] = new JsonObject { ["AuthservId"] = "mx.limit.test" },
+                ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Debug" } },
             },
         });
         milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+        // The fixture's start-up probe (connect, close) must be over before it counts against the limit of 2.
+        milter.WaitForOutput("the MTA closed the connection", TimeSpan.FromSeconds(30));
         Assert.DoesNotContain("unknown setting Listen:MaxConnections", milter.Output);
 
         var first = await Negotiated(milter);
