@@ -7,7 +7,8 @@ namespace Milters.AuthResults.Tests.Regressions;
 /// <summary>
 /// The committed fuzz corpus (fuzz/corpus/authres) replayed once, so what the fuzzer found stays fixed:
 /// the parser and the authserv-id reader never throw, and what parses still parses the same after our
-/// formatter wrote it back.
+/// formatter wrote it back (control
+/// characters written as spaces).
 /// </summary>
 public class FuzzCorpusReplayTests
 {
@@ -31,7 +32,8 @@ public class FuzzCorpusReplayTests
             parsed++;
             var written = formatter.FormatValue(header!);
             Assert.True(AuthResultsParser.TryParse(written, out var again, out error), $"{file}: {error}: {written}");
-            Assert.Equal(header!.AuthservId, again!.AuthservId);
+            // Control characters (a TAB inside a quoted authserv-id too) are written as a space on purpose.
+            Assert.Equal(PValueSyntax.Sanitize(header!.AuthservId), again!.AuthservId);
             Assert.Equal(header.Results.Select(r => (r.Method.ToLowerInvariant(), r.Result.ToLowerInvariant())),
                 again.Results.Select(r => (r.Method.ToLowerInvariant(), r.Result.ToLowerInvariant())));
         }
