@@ -14,12 +14,22 @@ public sealed class SenderIdPlugin : IMilterPlugin
 {
     public string Name => "SenderId";
 
+    private bool rejectsAtEndOfHeaders;
+
+    /// <summary>
+    /// Before end of message the filter only starts lookups and answers Continue — except the RFC 4406 §4
+    /// "missing PRA" rejection at end of headers (RejectMissingPra outside test mode). Without that option
+    /// it is <see cref="PluginNeeds.ObserveOnly"/>, so the MTA need not wait for a reply after connect,
+    /// HELO, MAIL and every header (SMFIP_NR_*); with it, the rejection must be answered where it happens.
+    /// </summary>
     public PluginNeeds Needs => PluginNeeds.Connect | PluginNeeds.Helo | PluginNeeds.MailFrom | PluginNeeds.Headers
-        | PluginNeeds.EndOfHeaders | PluginNeeds.AddHeaders | PluginNeeds.Quarantine;
+        | PluginNeeds.EndOfHeaders | PluginNeeds.AddHeaders | PluginNeeds.Quarantine
+        | (rejectsAtEndOfHeaders ? PluginNeeds.None : PluginNeeds.ObserveOnly);
 
     public void ConfigureServices(IServiceCollection services, IConfiguration section)
     {
         var options = SenderIdOptions.FromConfiguration(section);
+        rejectsAtEndOfHeaders = options.RejectMissingPra && !options.TestMode;
         var peers = PeerList.Load(options);
         services.AddSingleton(options);
         services.AddSingleton(peers);
