@@ -13,7 +13,12 @@ start_opendkim od-unix unix s
 write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 write_milters_config milters-unix "unix:$WORK/milters.sock" '["DomainKeys"]'
 start_milters milters-tcp; start_milters milters-unix
-trap 'stop_milters milters-tcp; stop_milters milters-unix; stop_opendkim od-tcp; stop_opendkim od-unix' EXIT
+trap 'stop_milters milters-tcp; stop_milters milters-unix; stop_milters before-tcp; stop_milters before-unix; stop_opendkim od-tcp; stop_opendkim od-unix' EXIT
+if [ -n "$BASELINE" ]; then
+  write_milters_config before-tcp "inet:$BASELINE_PORT@127.0.0.1" '["DomainKeys"]'
+  write_milters_config before-unix "unix:$WORK/milters-before.sock" '["DomainKeys"]'
+  start_milters before-tcp "$BASELINE"; start_milters before-unix "$BASELINE"
+fi
 half() { # LABEL SOCKET HEADER
   local sat
   sat=$("$LOADGEN" --label "$1" --socket "$2" --expect-header "$3" --connections 64 --count "$COUNT" --duration 20s \
@@ -25,5 +30,9 @@ half() { # LABEL SOCKET HEADER
 }
 half Milters "inet:$MILTERS_PORT@127.0.0.1" DomainKey-Signature
 half Milters "unix:$WORK/milters.sock" DomainKey-Signature
+if [ -n "$BASELINE" ]; then
+  half "Milters (before)" "inet:$BASELINE_PORT@127.0.0.1" DomainKey-Signature
+  half "Milters (before)" "unix:$WORK/milters-before.sock" DomainKey-Signature
+fi
 half OpenDKIM "inet:$OD_PORT@127.0.0.1" DKIM-Signature
 half OpenDKIM "unix:$WORK/od-unix.sock" DKIM-Signature

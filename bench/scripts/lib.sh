@@ -9,11 +9,15 @@ WORK=${WORK:-/tmp/milters-bench}
 RESULTS=${RESULTS:-$ROOT/bench/results}
 CONFIG=${CONFIG:-Release}
 LOADGEN="$ROOT/bench/LoadGen/bin/$CONFIG/net10.0/milters-loadgen"
-MILTERS="$ROOT/src/Host/bin/$CONFIG/net10.0/milters"
+MILTERS=${MILTERS:-$ROOT/src/Host/bin/$CONFIG/net10.0/milters}
 DNS_PORT=${DNS_PORT:-15440}
 OD_PORT=${OD_PORT:-18900}
 OD_VERIFY_PORT=${OD_VERIFY_PORT:-18901}
 MILTERS_PORT=${MILTERS_PORT:-18910}
+# BASELINE=/path/to/an/older/build/milters: signing-comparison.sh and half-load.sh also run that build, in the
+# same run, labelled "Milters (before)" (TCP port BASELINE_PORT, unix socket WORK/milters-before.sock).
+BASELINE=${BASELINE:-}
+BASELINE_PORT=${BASELINE_PORT:-18911}
 SELECTOR=bench
 mkdir -p "$WORK" "$RESULTS"
 
@@ -76,11 +80,12 @@ write_milters_config() {
 JSON
 }
 
-# start_milters NAME: runs the host in the background with WORK/NAME/milters.json; pid in WORK/NAME/milters.pid
+# start_milters NAME [BINARY]: runs the host (default $MILTERS) in the background with WORK/NAME/milters.json;
+# pid in WORK/NAME/milters.pid
 start_milters() {
-  local name=$1
+  local name=$1 bin=${2:-$MILTERS}
   stop_milters "$name"
-  "$MILTERS" --config "$WORK/$name/milters.json" >"$WORK/$name/milters.log" 2>&1 &
+  "$bin" --config "$WORK/$name/milters.json" >"$WORK/$name/milters.log" 2>&1 &
   echo $! >"$WORK/$name/milters.pid"
   local socket
   socket=$(sed -n 's/.*"Socket": "\([^"]*\)".*/\1/p' "$WORK/$name/milters.json")

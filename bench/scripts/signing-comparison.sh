@@ -19,7 +19,12 @@ write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" "$PLUGINS"
 write_milters_config milters-unix "unix:$WORK/milters.sock" "$PLUGINS"
 start_milters milters-tcp
 start_milters milters-unix
-trap 'stop_milters milters-tcp; stop_milters milters-unix; stop_opendkim od-tcp; stop_opendkim od-unix' EXIT
+trap 'stop_milters milters-tcp; stop_milters milters-unix; stop_milters before-tcp; stop_milters before-unix; stop_opendkim od-tcp; stop_opendkim od-unix' EXIT
+if [ -n "$BASELINE" ]; then
+  write_milters_config before-tcp "inet:$BASELINE_PORT@127.0.0.1" "$PLUGINS"
+  write_milters_config before-unix "unix:$WORK/milters-before.sock" "$PLUGINS"
+  start_milters before-tcp "$BASELINE"; start_milters before-unix "$BASELINE"
+fi
 
 od_version=$(opendkim -V 2>/dev/null | head -1 || echo opendkim)
 common=(--connections "$CONCURRENCY" --count "$COUNT" --duration "$DURATION" --sizes "$SIZES" --traffic sign --quiet --json "$OUTFILE")
@@ -27,8 +32,10 @@ run() { log "$*"; "$LOADGEN" "$@" "${common[@]}" || true; }
 for round in ${ROUNDS:-1}; do
   run --label OpenDKIM --socket "inet:$OD_PORT@127.0.0.1" --expect-header DKIM-Signature --note "$od_version, 2048-bit, relaxed/relaxed rsa-sha256"
   run --label Milters --socket "inet:$MILTERS_PORT@127.0.0.1" --expect-header DomainKey-Signature --note "plugins $PLUGINS, 2048-bit, nofws rsa-sha1"
+  [ -z "$BASELINE" ] || run --label "Milters (before)" --socket "inet:$BASELINE_PORT@127.0.0.1" --expect-header DomainKey-Signature --note "$BASELINE, plugins $PLUGINS, 2048-bit, nofws rsa-sha1"
   run --label OpenDKIM --socket "unix:$WORK/od-unix.sock" --expect-header DKIM-Signature --note "$od_version, 2048-bit, relaxed/relaxed rsa-sha256"
   run --label Milters --socket "unix:$WORK/milters.sock" --expect-header DomainKey-Signature --note "plugins $PLUGINS, 2048-bit, nofws rsa-sha1"
+  [ -z "$BASELINE" ] || run --label "Milters (before)" --socket "unix:$WORK/milters-before.sock" --expect-header DomainKey-Signature --note "$BASELINE, plugins $PLUGINS, 2048-bit, nofws rsa-sha1"
 done
 "$LOADGEN" chart --out "${CHART:-$ROOT/docs/signing.png}" --traffic sign --sizes "$SIZES" \
   --title "signing $SIZES messages: messages/s (higher is better)" "$OUTFILE"

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Milters.Abstractions;
+using Milters.DomainKeys.Keys;
 using Milters.DomainKeys.Signing;
 using Milters.DomainKeys.Verifying;
 
@@ -16,7 +17,8 @@ internal sealed class DomainKeysFilter(
     SigningPolicy policy,
     ISigningKeyTable keys,
     IDnsResolver resolver,
-    ILogger<DomainKeysFilter> logger) : MessageFilter
+    ILogger<DomainKeysFilter> logger,
+    KeyRecordCache? keyRecords = null) : MessageFilter
 {
     private const string FilterHeaderName = "X-DomainKeys";
 
@@ -89,7 +91,7 @@ internal sealed class DomainKeysFilter(
                 logger.LogInformation("{QueueId}: more than {Max} DomainKey-Signature fields; the rest are ignored", context.QueueId, options.MaxSignatures);
                 break;
             }
-            var check = SignatureCheck.Start(headers, i, options.RequireQueryTag, resolver, context.MessageAborted, out var early);
+            var check = SignatureCheck.Start(headers, i, options.RequireQueryTag, resolver, context.MessageAborted, out var early, keyRecords);
             if (check is not null) state.Checks.Add(check);
             else state.Early.Add(early!);
         }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Milters.Abstractions;
+using Milters.DomainKeys.Keys;
 using Milters.DomainKeys.Signing;
 
 namespace Milters.DomainKeys;
@@ -15,10 +16,14 @@ public sealed class DomainKeysPlugin : IMilterPlugin
     public string Name => "DomainKeys";
 
     // Connection address and macros decide signing; headers and body are hashed; signatures are inserted
-    // (SMFIF_ADDHDRS covers insert) and -C may quarantine.
+    // (SMFIF_ADDHDRS covers insert) and -C may quarantine. Every verdict is given at end of message, so the
+    // earlier stages are ObserveOnly: the MTA sends connect, MAIL, headers, EOH and body without waiting for
+    // a reply to each (SMFIP_NR_*), ~11 fewer round trips for a small message. The price: the body of mail
+    // that is neither signed nor verified can no longer be cut short with SMFIR_SKIP (the filter still
+    // answers Skip, and the host then drops the chunks unread).
     public PluginNeeds Needs =>
         PluginNeeds.Connect | PluginNeeds.MailFrom | PluginNeeds.Headers | PluginNeeds.EndOfHeaders | PluginNeeds.Body
-        | PluginNeeds.AddHeaders | PluginNeeds.Quarantine;
+        | PluginNeeds.AddHeaders | PluginNeeds.Quarantine | PluginNeeds.ObserveOnly;
 
     public void ConfigureServices(IServiceCollection services, IConfiguration section)
     {
@@ -28,6 +33,7 @@ public sealed class DomainKeysPlugin : IMilterPlugin
         options.Validate();
         var internalHostsConfigured = section.GetSection(nameof(DomainKeysOptions.InternalHosts)).Exists();
         services.AddSingleton(options);
+        services.AddSingleton(new KeyRecordCache());
         services.AddSingleton(sp => new SigningPolicy(
             options,
             sp.GetRequiredService<ISigningKeyTable>().AllKeys.Select(k => k.Domain),
@@ -60,5 +66,6 @@ public sealed class DomainKeysPlugin : IMilterPlugin
         services.GetRequiredService<SigningPolicy>(),
         services.GetRequiredService<ISigningKeyTable>(),
         services.GetRequiredService<IDnsResolver>(),
-        services.GetRequiredService<ILogger<DomainKeysFilter>>());
+        services.GetRequiredService<ILogger<DomainKeysFilter>>(),
+        services.GetRequiredService<KeyRecordCache>());
 }

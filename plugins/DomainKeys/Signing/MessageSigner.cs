@@ -22,7 +22,7 @@ internal sealed class MessageSigner : IDisposable
         "Received", "Return-Path", "Authentication-Results", "DomainKey-Signature",
     };
 
-    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+    private readonly HashSink sink = new();
     private readonly IBodyCanonicalizer body;
 
     /// <param name="headers">All header fields; the signatures go above them, so all are "below" the signature.</param>
@@ -32,7 +32,6 @@ internal sealed class MessageSigner : IDisposable
         IReadOnlyCollection<string> omit, bool writeHeaderList)
     {
         Canonicalization = canonicalization;
-        var sink = new HashSink(hash);
         var signed = new List<string>(headers.Count);
         var omitted = false;
         foreach (var h in headers)
@@ -65,12 +64,12 @@ internal sealed class MessageSigner : IDisposable
     public byte[] Finish()
     {
         body.Finish();
-        return hash.GetHashAndReset();
+        return sink.GetHashAndReset();
     }
 
     /// <summary>RSA PKCS#1 v1.5 over the SHA-1 digest (RFC 4870 §3.3 a=rsa-sha1).</summary>
     public static byte[] Sign(RSA key, byte[] digest) =>
         key.SignHash(digest, HashAlgorithmName.SHA1, RSASignaturePadding.Pkcs1);
 
-    public void Dispose() => hash.Dispose();
+    public void Dispose() => sink.Dispose();
 }

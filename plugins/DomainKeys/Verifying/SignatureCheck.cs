@@ -14,15 +14,17 @@ internal sealed class SignatureCheck : IDisposable
 {
     private readonly DomainKeySignature signature;
     private readonly SendingAddress identity;
-    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+    private readonly HashSink sink = new();
     private readonly IBodyCanonicalizer body;
     private readonly Task<DnsAnswer<TxtRecord>> keyLookup;
+    private readonly KeyRecordCache keyRecords;
 
-    private SignatureCheck(DomainKeySignature signature, SendingAddress identity, IReadOnlyList<HeaderField> covered, IDnsResolver resolver, CancellationToken cancellation)
+    private SignatureCheck(DomainKeySignature signature, SendingAddress identity, IReadOnlyList<HeaderField> covered, IDnsResolver resolver,
+        KeyRecordCache keyRecords, CancellationToken cancellation)
     {
         this.signature = signature;
         this.identity = identity;
-        var sink = new HashSink(hash);
+        this.keyRecords = keyRecords;
         foreach (var h in covered) HeaderCanonicalizer.Write(signature.Canonicalization, h, sink);
         body = BodyCanonicalizer.Create(signature.Canonicalization, sink);
         keyLookup = resolver.QueryTxtAsync(signature.KeyName, cancellation).AsTask();
@@ -34,8 +36,9 @@ internal sealed class SignatureCheck : IDisposable
     /// </summary>
     /// <param name="headers">All header fields of the message, in order.</param>
     /// <param name="index">Position of this DomainKey-Signature among them.</param>
+    /// <param name="keyRecords">Parsed keys shared across messages; null: a private one (tests, benchmarks).</param>
     public static SignatureCheck? Start(IReadOnlyList<HeaderField> headers, int index, bool requireQueryTag,
-        IDnsResolver resolver, CancellationToken cancellation, out VerificationResult? early)
+        IDnsResolver resolver, CancellationToken cancellation, out VerificationResult? early, KeyRecordCache? keyRecords = null)
     {
         early = null;
         if (!DomainKeySignature.TryParse(headers[index].Value, requireQueryTag, out var signature, out var error))
@@ -64,7 +67,7 @@ internal sealed class SignatureCheck : IDisposable
                 signature.Domain, signature.Selector, identity);
             return null;
         }
-        return new SignatureCheck(signature, identity, covered, resolver, cancellation);
+        return new SignatureCheck(signature, identity, covered, resolver, keyRecords ?? new KeyRecordCache(1), cancellation);
     }
 
     private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
@@ -74,7 +77,7 @@ internal sealed class SignatureCheck : IDisposable
     public async ValueTask<VerificationResult> FinishAsync()
     {
         body.Finish();
-        var digest = hash.GetHashAndReset();
+        var digest = sink.GetHashAndReset();
         var answer = await keyLookup.ConfigureAwait(false);
 
         VerificationResult Result(AuthResultCode code, string? reason, VerificationFailure failure, bool testing = false) =>
@@ -85,9 +88,10 @@ internal sealed class SignatureCheck : IDisposable
             return Result(AuthResultCode.PermError, "no key", VerificationFailure.BadSignature);
 
         // As Mail::DKIM and libdk do, the first TXT record at the name is the key record.
-        if (!KeyRecord.TryParse(answer.Records[0].Text, out var key, out var error))
+        // The record stays cached (and its key undisposed) for later messages.
+        if (!keyRecords.TryGet(answer.Records[0].Text, out var key, out var error))
             return Result(AuthResultCode.PermError, $"bad key: {error}", VerificationFailure.BadSignature);
-        using var publicKey = key!.PublicKey;
+        var publicKey = key!.PublicKey;
         if (key.IsRevoked) return Result(AuthResultCode.PermError, "revoked", VerificationFailure.BadSignature, key.Testing);
         if (!key.AllowsLocalPart(identity.LocalPart))
             return Result(AuthResultCode.PermError, "granularity mismatch", VerificationFailure.BadSignature, key.Testing);
@@ -108,5 +112,5 @@ internal sealed class SignatureCheck : IDisposable
             key.Testing ? VerificationFailure.None : VerificationFailure.BadSignature, key.Testing);
     }
 
-    public void Dispose() => hash.Dispose();
+    public void Dispose() => sink.Dispose();
 }
