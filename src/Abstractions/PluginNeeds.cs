@@ -37,6 +37,13 @@ public enum PluginNeeds
     /// </summary>
     ObserveOnly = 1 << 30,
 
+    /// <summary>
+    /// <see cref="ObserveOnly"/> for the header stage alone: the plugin answers Continue to every header field
+    /// (SMFIC_HEADER), though it may answer at other stages. The host may then ask the MTA not to wait for a
+    /// reply after each header (SMFIP_NR_HDR) — one round trip per header field saved.
+    /// </summary>
+    ObserveOnlyHeaders = 1 << 29,
+
     /// <summary>Every stage up to and including body (end of message is always sent).</summary>
     AllStages = Connect | Helo | MailFrom | Recipients | Data | Headers | EndOfHeaders | Body,
 }
