@@ -37,7 +37,8 @@ public static class Negotiator
             {
                 if ((n & need) == 0) continue;
                 needed = true;
-                if ((n & PluginNeeds.ObserveOnly) == 0) replyNeeded = true;
+                if ((n & PluginNeeds.ObserveOnly) == 0
+                    && !(need == PluginNeeds.Headers && (n & PluginNeeds.ObserveOnlyHeaders) != 0)) replyNeeded = true;
             }
 
             if (!needed)
