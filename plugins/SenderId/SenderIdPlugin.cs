@@ -14,22 +14,18 @@ public sealed class SenderIdPlugin : IMilterPlugin
 {
     public string Name => "SenderId";
 
-    private bool rejectsAtEndOfHeaders;
-
     /// <summary>
-    /// Before end of message the filter only starts lookups and answers Continue — except the RFC 4406 §4
-    /// "missing PRA" rejection at end of headers (RejectMissingPra outside test mode). Without that option
-    /// it is <see cref="PluginNeeds.ObserveOnly"/>, so the MTA need not wait for a reply after connect,
-    /// HELO, MAIL and every header (SMFIP_NR_*); with it, the rejection must be answered where it happens.
+    /// Header fields are only collected (the PRA is chosen at end of headers), so the MTA need not wait for a
+    /// reply after each one (<see cref="PluginNeeds.ObserveOnlyHeaders"/>, SMFIP_NR_HDR). The other stages keep
+    /// their replies: end of headers may reject (RFC 4406 §4, RejectMissingPra), and MTAs and clients that
+    /// expect a reply to connect, HELO and MAIL from a Sender ID filter get one.
     /// </summary>
     public PluginNeeds Needs => PluginNeeds.Connect | PluginNeeds.Helo | PluginNeeds.MailFrom | PluginNeeds.Headers
-        | PluginNeeds.EndOfHeaders | PluginNeeds.AddHeaders | PluginNeeds.Quarantine
-        | (rejectsAtEndOfHeaders ? PluginNeeds.None : PluginNeeds.ObserveOnly);
+        | PluginNeeds.EndOfHeaders | PluginNeeds.AddHeaders | PluginNeeds.Quarantine | PluginNeeds.ObserveOnlyHeaders;
 
     public void ConfigureServices(IServiceCollection services, IConfiguration section)
     {
         var options = SenderIdOptions.FromConfiguration(section);
-        rejectsAtEndOfHeaders = options.RejectMissingPra && !options.TestMode;
         var peers = PeerList.Load(options);
         services.AddSingleton(options);
         services.AddSingleton(peers);
