@@ -27,27 +27,8 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
         };
         var notes = new List<string>();
         var line = new Parsed();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            if (arg.Length < 2 || arg[0] != '-' || arg == "--")
-                throw new LegacyCommandLineException($"unexpected argument \"{arg}\" (dk-filter takes only flags)");
-            for (var j = 1; j < arg.Length; j++)
-            {
-                var flag = arg[j];
-                var at = Flags.IndexOf(flag);
-                if (at < 0 || flag == ':') throw new LegacyCommandLineException($"unknown flag -{flag}");
-                string? value = null;
-                if (at + 1 < Flags.Length && Flags[at + 1] == ':')
-                {
-                    if (j + 1 < arg.Length) value = arg[(j + 1)..];
-                    else if (i + 1 < args.Count) value = args[++i];
-                    else throw new LegacyCommandLineException($"flag -{flag} needs a value");
-                    j = arg.Length;
-                }
-                Apply(flag, value, settings, notes, line);
-            }
-        }
+        foreach (var (flag, value) in GetOpt.Parse(args, Flags, "dk-filter"))
+            Apply(flag, value, settings, notes, line);
         Finish(settings, notes, line);
         return new LegacyTranslation(settings, notes);
     }

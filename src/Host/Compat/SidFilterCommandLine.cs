@@ -25,27 +25,8 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
             ["SenderId:RejectMissingPra"] = "true",
         };
         var notes = new List<string>();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            if (arg.Length < 2 || arg[0] != '-' || arg == "--")
-                throw new LegacyCommandLineException($"unexpected argument \"{arg}\" (sid-filter takes only flags)");
-            for (var j = 1; j < arg.Length; j++)
-            {
-                var flag = arg[j];
-                var at = Flags.IndexOf(flag);
-                if (at < 0 || flag == ':') throw new LegacyCommandLineException($"unknown flag -{flag}");
-                string? value = null;
-                if (at + 1 < Flags.Length && Flags[at + 1] == ':')
-                {
-                    if (j + 1 < arg.Length) value = arg[(j + 1)..];
-                    else if (i + 1 < args.Count) value = args[++i];
-                    else throw new LegacyCommandLineException($"flag -{flag} needs a value");
-                    j = arg.Length;
-                }
-                Apply(flag, value, settings, notes);
-            }
-        }
+        foreach (var (flag, value) in GetOpt.Parse(args, Flags, "sid-filter"))
+            Apply(flag, value, settings, notes);
         return new LegacyTranslation(settings, notes);
     }
 
