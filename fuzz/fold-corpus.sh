@@ -12,7 +12,7 @@ rm -rf "findings/min-$target"
 afl-cmin -i "findings/$target/default/queue" -o "findings/min-$target" -t 5000 -m none \
     -- "$(readlink -f "$(command -v dotnet)")" instrumented/Milters.Fuzz.dll "$target"
 rm -f corpus/"$target"/afl-*
-ls -S -r "findings/min-$target" | grep -v 'orig:' | head -n "$max" | while read -r f; do
+ls -S -r "findings/min-$target" | grep -v -E 'orig:(seed|finding)-' | head -n "$max" | while read -r f; do
     cp "findings/min-$target/$f" "corpus/$target/afl-$(sha1sum "findings/min-$target/$f" | cut -c1-12)"
 done
 echo "corpus/$target: $(ls "corpus/$target" | wc -l) files"
