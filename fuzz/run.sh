@@ -19,6 +19,8 @@ if [ ! -f instrumented/.done ]; then
 fi
 
 mkdir -p findings
+# AFL++ will not start over an earlier run's output: set it aside, named by the current time.
+[ -d "findings/$target" ] && mv "findings/$target" "findings/$target-$(date -u +%Y%m%dT%H%M%S)"
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
 # 5 s per run: the first inputs pay for JIT; .NET needs no memory limit from AFL.
 exec afl-fuzz -i "corpus/$target" -o "findings/$target" -t 5000 -m none -V "$seconds" -- dotnet instrumented/Milters.Fuzz.dll "$target"
