@@ -415,6 +415,31 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task Shutdown_lets_a_message_finish_when_MAIL_was_negotiated_away()
+    {
+        // Only end of message is needed, so SMFIC_MAIL is negotiated away; real MTAs still send the
+        // MAIL-stage macros, which is how the session knows a message is in flight.
+        var plugin = new ScriptedPlugin("EomOnly", PluginNeeds.AddHeaders)
+        {
+            OnEndOfMessage = c => { c.Edits.AddHeader("X-Eom", " finished"); return Verdict.Continue; },
+        };
+        await using var server = MilterTestServer.StartTcp(MilterTestServer.Plugin(plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        Assert.Same(MilterReply.NotSent, await client.MailFromAsync("a@example.com"));
+        await client.SendMacrosAsync('M', new Dictionary<string, string> { ["i"] = "Q1", ["{mail_addr}"] = "a@example.com" });
+        await client.SendMacrosAsync('L', new Dictionary<string, string> { ["i"] = "Q1" });
+        await Task.Delay(200); // macros get no reply: let the session read them before the shutdown
+
+        server.Shutdown.Cancel();
+        await Task.Delay(200); // give the handler the chance to (wrongly) close between commands
+
+        var eom = await client.EndOfMessageAsync();
+        Assert.True(eom.Verdict.IsContinue);
+        Assert.Equal("X-Eom", eom.Modifications.Single().Name);
+        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
     public async Task A_rejected_recipient_gets_the_reply_code_and_the_message_goes_on_without_it()
     {
         var stamp = new Stamp();

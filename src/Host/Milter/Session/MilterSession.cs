@@ -161,6 +161,15 @@ public sealed class MilterSession : IAsyncDisposable
             return;
         }
         Context.Macros.Set(macroStage, macroPairs);
+        // With SMFIC_MAIL negotiated away (no plugin needs it) both MTAs still send the MAIL-stage macros:
+        // take them as the start of the message, so shutdown lets this message finish instead of
+        // closing the connection in the middle of it.
+        if (!InMessage && macroStage == MacroStage.MailFrom && protocol is not null && protocol.IsOmitted(MilterCommand.Mail))
+        {
+            EnsureConnected(MilterCommand.Mail);
+            stage = SessionStage.Mail;
+            messageStarted = MilterMetrics.Now();
+        }
     }
 
     private async ValueTask ConnectAsync(ReadOnlyMemory<byte> data, IBufferWriter<byte> replies)
