@@ -83,8 +83,10 @@ public sealed class PluginCatalog
         {
             assembly = Loader(dll).LoadDefaultAssembly();
         }
-        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or IOException)
+        catch (Exception e) when (e is not (OutOfMemoryException or StartupException))
         {
+            // A drop-in folder is outside input (a dll replaced or removed mid-build, a broken deps.json…):
+            // whatever the loader throws is a one-line start-up error naming the dll, never a crash.
             throw new StartupException($"cannot load plugin {dll}: {e.Message}", e);
         }
 
