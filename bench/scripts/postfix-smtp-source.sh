@@ -15,8 +15,14 @@ start_dns
 start_opendkim od-tcp tcp s "$OD_PORT"
 write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters milters-tcp
-trap 'stop_milters milters-tcp; stop_opendkim od-tcp; "$PEERS/postfix.sh" stop --dir "$PF_DIR" >&2 || true' EXIT
-for target in "Milters inet:127.0.0.1:$MILTERS_PORT" "OpenDKIM inet:127.0.0.1:$OD_PORT" "none none"; do
+trap 'stop_milters milters-tcp; stop_milters before-tcp; stop_opendkim od-tcp; "$PEERS/postfix.sh" stop --dir "$PF_DIR" >&2 || true' EXIT
+targets=("Milters inet:127.0.0.1:$MILTERS_PORT" "OpenDKIM inet:127.0.0.1:$OD_PORT" "none none")
+if [ -n "$BASELINE" ]; then
+  write_milters_config before-tcp "inet:$BASELINE_PORT@127.0.0.1" '["DomainKeys"]'
+  start_milters before-tcp "$BASELINE"
+  targets=("Milters-before inet:127.0.0.1:$BASELINE_PORT" "${targets[@]}")
+fi
+for target in "${targets[@]}"; do
   set -- $target
   "$PEERS/postfix.sh" start --dir "$PF_DIR" --port "$PF_PORT" --submission-port "$PF_MSA" --milter "$2" \
      --milter-default-action tempfail --set 'virtual_transport = discard:' >&2

@@ -131,7 +131,7 @@ public sealed partial class MilterListener : BackgroundService
             await started.Task.ConfigureAwait(false);
             try
             {
-                await using var stream = new NetworkStream(accepted, ownsSocket: true);
+                await using var stream = options.Socket.IsTcp ? new QuickAckNetworkStream(accepted) : new NetworkStream(accepted, ownsSocket: true);
                 await handler!.HandleAsync(stream, peer, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
