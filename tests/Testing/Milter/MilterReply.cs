@@ -107,7 +107,8 @@ public sealed record EndOfMessageResult(
 /// <summary>The filter's answer to SMFIC_OPTNEG.</summary>
 public sealed record NegotiationResult(uint Version, uint Actions, uint Protocol)
 {
-    public bool Has(uint protocolFlag) => (Protocol & protocolFlag) != 0;
+    /// <summary>True when every bit of <paramref name="protocolFlags"/> was negotiated.</summary>
+    public bool Has(uint protocolFlags) => (Protocol & protocolFlags) == protocolFlags;
 
     public override string ToString() => $"v{Version}, actions 0x{Actions:x}, protocol 0x{Protocol:x}";
 }
