@@ -7,6 +7,7 @@ using Milters.DomainKeys;
 using Milters.Host.Milter;
 using Milters.Host.Pipeline;
 using Milters.SenderId;
+using Milters.Testing.Milter;
 
 namespace Milters.Fuzz;
 
@@ -26,7 +27,7 @@ public static class MilterSessionTarget
     {
         var handler = Handler.Value;
         Log.Reset();
-        using var connection = new FuzzConnection(input.ToArray());
+        using var connection = new ScriptedMtaStream(input.ToArray());
         handler.HandleAsync(connection, "fuzz", CancellationToken.None).GetAwaiter().GetResult();
         Log.ThrowIfAny();
     }

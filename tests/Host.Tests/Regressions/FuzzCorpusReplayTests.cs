@@ -8,6 +8,7 @@ using Milters.Host.Milter.Protocol;
 using Milters.Host.Milter.Session;
 using Milters.Host.Pipeline;
 using Milters.Host.Tests.Milter;
+using Milters.Testing.Milter;
 using Milters.Testing.Peers;
 
 namespace Milters.Host.Tests.Regressions;
@@ -101,7 +102,7 @@ public class FuzzCorpusReplayTests
         foreach (var file in Corpus("milter-session"))
         {
             var before = plugin.Events.Count(e => e == "eom");
-            await using var connection = new ScriptedConnection(File.ReadAllBytes(file));
+            await using var connection = new ScriptedMtaStream(File.ReadAllBytes(file));
             await handler.HandleAsync(connection, Path.GetFileName(file), CancellationToken.None);
             Assert.Empty(logs.AtLeast(LogLevel.Error));
             if (Path.GetFileName(file).StartsWith("seed-", StringComparison.Ordinal) && plugin.Events.Count(e => e == "eom") > before)
@@ -114,30 +115,5 @@ public class FuzzCorpusReplayTests
     private sealed class FixedPlugins(PluginSet set) : IPluginSetProvider
     {
         public PluginSet Current => set;
-    }
-
-    /// <summary>The MTA's bytes, then end of stream; replies are dropped.</summary>
-    private sealed class ScriptedConnection(byte[] input) : Stream
-    {
-        private int position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            int n = Math.Min(buffer.Length, input.Length - position);
-            input.AsSpan(position, n).CopyTo(buffer);
-            position += n;
-            return n;
-        }
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => new(Read(buffer.Span));
-        public override void Write(byte[] buffer, int offset, int count) { }
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -1,7 +1,11 @@
-namespace Milters.Fuzz;
+namespace Milters.Testing.Milter;
 
-/// <summary>The MTA's side of a connection as a stream: reads give the fuzz input, then end of stream; replies are dropped.</summary>
-public sealed class FuzzConnection(byte[] input) : Stream
+/// <summary>
+/// The MTA's side of a milter connection as a stream: reads give fixed bytes (a recorded or fuzzed
+/// conversation), then end of stream; whatever the filter writes is dropped. Used by the fuzz targets and
+/// by the tests that replay their corpora.
+/// </summary>
+public sealed class ScriptedMtaStream(byte[] input) : Stream
 {
     private int position;
 
