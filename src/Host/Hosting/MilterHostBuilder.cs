@@ -22,6 +22,7 @@ public static class MilterHostBuilder
     public static IHost Build(StartupArguments arguments, Action<IServiceCollection> addProtocol)
     {
         var configuration = arguments.BuildConfiguration();
+        InlineSocketCompletions.Apply(configuration.Root);
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {

@@ -91,7 +91,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 if (result.IsCanceled) continue;
 
                 var buffer = result.Buffer;
-                bool open = true;
+                bool open = true, answered = false;
                 try
                 {
                     while (open && MilterFrameReader.TryRead(ref buffer, Options.MaxFrameSize, out var frame))
@@ -107,6 +107,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                             await connection.WriteAsync(replies.WrittenMemory, idle.Token);
                             idle = Rearm(idle);
                             replies.ResetWrittenCount();
+                            answered = true;
                         }
                         if (shutdown.IsCancellationRequested && !session.InMessage) open = false;
                     }
@@ -117,6 +118,9 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 }
 
                 if (!open) return;
+                // Nothing sent back to carry the ACK, and the MTA may be holding its next command until this
+                // one is acknowledged (Nagle; Postfix writes each frame on its own).
+                if (!answered && !result.IsCompleted) (connection as IAcknowledgeNow)?.AcknowledgeNow();
                 if (result.IsCompleted)
                 {
                     if (!buffer.IsEmpty)

@@ -143,7 +143,7 @@ public class CommandLineProcessTests : IDisposable
         var warnings = result.StandardOutput.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("warning: ", StringComparison.Ordinal)).ToList();
         Assert.Equal(
         [
-            "warning: unknown setting Listen:Sockett (known in Listen: Socket, UnixSocketMode, AllowedClients, Backlog, DrainTimeout, MaxConnections)",
+            "warning: unknown setting Listen:Sockett (known in Listen: Socket, UnixSocketMode, AllowedClients, Backlog, DrainTimeout, MaxConnections, InlineCompletions)",
             "warning: section \"DomainKeys\" is not read: no host setting and no plugin in Plugins:Order has that name",
         ], warnings.Order(StringComparer.Ordinal).Reverse());
     }
