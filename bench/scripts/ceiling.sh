@@ -1,0 +1,69 @@
+#!/bin/bash
+# CPU per signed message inside each filter process, against the RSA ceiling and against the floor of any
+# milter on this machine (bench/NullMilter: C, no work, same negotiation). Steady state only: each filter gets
+# WARMUP messages first (the JIT's tiering takes the first ~15,000 messages of a fresh .NET process), then
+# ROUNDS rounds of COUNT messages with one connection per message and on persistent connections, c=8, 4 KB, TCP.
+# CPU = utime+stime of the filter process (/proc), context switches summed over its threads.
+#   bench/scripts/ceiling.sh                      # Milters, null milter, OpenDKIM
+#   BASELINE=/path/to/old/milters bench/scripts/ceiling.sh
+. "$(dirname "$0")/lib.sh"
+COUNT=${COUNT:-8000}
+WARMUP=${WARMUP:-20000}
+ROUNDS=${ROUNDS:-3}
+OUTFILE=${OUTFILE:-$RESULTS/ceiling.jsonl}
+NULL_PORT=${NULL_PORT:-18919}
+[ "${SKIP_BUILD:-}" = 1 ] || build
+make_key 2048
+start_dns
+cc -O2 -Wall -o "$WORK/null-milter" "$ROOT/bench/NullMilter/null-milter.c"
+
+ticks=$(getconf CLK_TCK)
+rsa=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
+log "RSA-2048 signatures per CPU-second (openssl speed): $rsa"
+
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+switches_of() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
+
+# measure LABEL PID SOCKET HEADER
+measure() {
+  local label=$1 pid=$2 socket=$3 header=$4 mode round c0 c1 s0 s1 out rate
+  "$LOADGEN" --socket "$socket" --connections 8 --count "$WARMUP" --quiet >/dev/null
+  "$LOADGEN" --socket "$socket" --connections 8 --count "$WARMUP" --per-connection 0 --quiet >/dev/null
+  for round in $(seq 1 "$ROUNDS"); do
+    for mode in 1 0; do
+      c0=$(cpu_of "$pid"); s0=$(switches_of "$pid")
+      out=$("$LOADGEN" --socket "$socket" --connections 8 --count "$COUNT" --per-connection "$mode" --expect-header "$header" --quiet --json - | grep '^{')
+      c1=$(cpu_of "$pid"); s1=$(switches_of "$pid")
+      rate=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["okPerSecond"])')
+      python3 - "$label" "$mode" "$round" "$COUNT" "$c0" "$c1" "$s0" "$s1" "$ticks" "$rsa" "$rate" "$OUTFILE" <<'PY'
+import json, sys, os
+label, mode, rnd, n, c0, c1, s0, s1, ticks, rsa, rate, outfile = sys.argv[1:]
+n = int(n); cpu = (float(c1) - float(c0)) / float(ticks)
+ms = cpu * 1000 / n; per_cpu_s = n / cpu if cpu else 0
+row = dict(label=label, connections="one per message" if mode == "1" else "persistent", round=int(rnd), messages=n,
+           cpuMsPerMessage=round(ms, 4), messagesPerCpuSecond=round(per_cpu_s),
+           fractionOfRsaCeiling=round(per_cpu_s / float(rsa), 3) if label != "null milter" else None,
+           contextSwitchesPerMessage=round((int(s1) - int(s0)) / n, 2), rsaSignsPerCpuSecond=float(rsa),
+           closedLoopMsgPerSecond=float(rate), loadAverage=open('/proc/loadavg').read().split()[:3])
+print(f"[ceiling] {label:18} {row['connections']:16} round {rnd}: {ms:.3f} ms CPU/message = {per_cpu_s:,.0f}/CPU-s"
+      + (f" = {row['fractionOfRsaCeiling']*100:.0f} % of the RSA ceiling" if row['fractionOfRsaCeiling'] else "")
+      + f"; {row['contextSwitchesPerMessage']} context switches/message; {float(rate):,.0f} msg/s closed loop")
+with open(outfile, 'a') as f: f.write(json.dumps(row) + "\n")
+PY
+    done
+  done
+}
+
+"$WORK/null-milter" "$NULL_PORT" & null_pid=$!
+write_milters_config ceiling "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
+start_milters ceiling
+start_opendkim od-tcp tcp s "$OD_PORT"
+trap 'kill $null_pid 2>/dev/null; stop_milters ceiling; stop_milters ceiling-before; stop_opendkim od-tcp' EXIT
+measure "null milter" "$null_pid" "inet:$NULL_PORT@127.0.0.1" X-Null
+measure Milters "$(cat "$WORK/ceiling/milters.pid")" "inet:$MILTERS_PORT@127.0.0.1" DomainKey-Signature
+if [ -n "$BASELINE" ]; then
+  write_milters_config ceiling-before "inet:$BASELINE_PORT@127.0.0.1" '["DomainKeys"]'
+  start_milters ceiling-before "$BASELINE"
+  measure "Milters (before)" "$(cat "$WORK/ceiling-before/milters.pid")" "inet:$BASELINE_PORT@127.0.0.1" DomainKey-Signature
+fi
+COUNT=1000 ROUNDS=1 WARMUP=300 measure OpenDKIM "$(cat "$WORK/od-tcp/opendkim.pid")" "inet:$OD_PORT@127.0.0.1" DKIM-Signature
