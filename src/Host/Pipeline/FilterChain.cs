@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Milters.Abstractions;
 using Milters.Host.Metrics;
@@ -17,11 +19,25 @@ public sealed class FilterChain : IAsyncDisposable
     private readonly ILogger logger;
     private readonly TimeProvider time;
     private readonly MilterMetrics? metrics;
+    private readonly TimeSpan? blockingWarning;
 
+    /// <summary>
+    /// With inline socket completions a callback before end of message runs on a socket thread, and while it
+    /// holds that thread synchronously the other connections of the thread wait. Longer than this is worth a
+    /// warning (once per plugin and step): far above any CPU work a callback should do on one 64 KB chunk.
+    /// </summary>
+    public static readonly TimeSpan? DefaultBlockingWarning =
+        Environment.GetEnvironmentVariable(Hosting.InlineSocketCompletions.EnvironmentVariable) == "1" ? TimeSpan.FromMilliseconds(50) : null;
+
+    private static readonly ConcurrentDictionary<(string Plugin, ChainEvent Event), byte> reportedBlocking = new();
+
+    /// <param name="blockingWarning">Warn when a callback before end of message holds its thread this long (null: never).</param>
     public FilterChain(PluginSet plugins, MessageContext context, ILogger logger,
-        Func<LoadedPlugin, TimeSpan?>? deadlineOf = null, TimeProvider? time = null, MilterMetrics? metrics = null)
+        Func<LoadedPlugin, TimeSpan?>? deadlineOf = null, TimeProvider? time = null, MilterMetrics? metrics = null,
+        TimeSpan? blockingWarning = null)
     {
         this.metrics = metrics;
+        this.blockingWarning = blockingWarning ?? DefaultBlockingWarning;
         Context = context;
         this.logger = logger;
         this.time = time ?? TimeProvider.System;
@@ -144,7 +160,17 @@ public sealed class FilterChain : IAsyncDisposable
             Verdict verdict;
             try
             {
-                var pending = call(slot.Filter, slot.Context, arg);
+                ValueTask<Verdict> pending;
+                if (blockingWarning is { } limit && ev != ChainEvent.EndOfMessage)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    pending = call(slot.Filter, slot.Context, arg);
+                    if (Stopwatch.GetElapsedTime(started) is var held && held >= limit) ReportBlocking(slot, ev, held);
+                }
+                else
+                {
+                    pending = call(slot.Filter, slot.Context, arg);
+                }
                 verdict = pending.IsCompletedSuccessfully ? pending.Result : await WithDeadline(pending, slot.Deadline);
             }
             catch (Exception ex)
@@ -166,6 +192,14 @@ public sealed class FilterChain : IAsyncDisposable
             }
         }
         return ev == ChainEvent.Body && !bodyWanted ? Verdict.Skip : Verdict.Continue;
+    }
+
+    private void ReportBlocking(Slot slot, ChainEvent ev, TimeSpan held)
+    {
+        if (!reportedBlocking.TryAdd((slot.Plugin.Name, ev), 0)) return;
+        logger.LogWarning("plugin {Plugin} held its socket thread for {Milliseconds:0} ms at {Event} (message {QueueId}); the other connections of that thread waited. "
+            + "Plugins must not block before end of message (docs/PLUGINS.md); Listen:InlineCompletions=false hands every callback to the thread pool instead. Reported once per plugin and step",
+            slot.Plugin.Name, held.TotalMilliseconds, ev, Context.QueueId);
     }
 
     private async ValueTask<Verdict> WithDeadline(ValueTask<Verdict> pending, TimeSpan? deadline)
