@@ -1,9 +1,10 @@
-using System.Buffers.Binary;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Milters.Abstractions;
 using Milters.Host.Milter;
 using Milters.Host.Pipeline;
+using Milters.Testing.Milter;
+using static Milters.Testing.Milter.MilterFrames;
 
 namespace Milters.Host.Tests.Milter;
 
@@ -14,27 +15,12 @@ namespace Milters.Host.Tests.Milter;
 /// </summary>
 public class AcknowledgeNowTests
 {
-    private static byte[] Frame(char command, byte[] data)
-    {
-        var f = new byte[5 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(f, data.Length + 1);
-        f[4] = (byte)command;
-        data.CopyTo(f, 5);
-        return f;
-    }
-
     /// <summary>One read per chunk; records "write" and "ack" in the order they happen.</summary>
-    private sealed class RecordingConnection(params byte[][] reads) : Stream, IAcknowledgeNow
+    private sealed class RecordingConnection(params byte[][] reads) : MtaStream, IAcknowledgeNow
     {
         private int next;
         public List<string> Events { get; } = [];
         public void AcknowledgeNow() => Events.Add("ack");
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
         public override int Read(Span<byte> buffer)
         {
             if (next == reads.Length) return 0;
@@ -43,17 +29,7 @@ public class AcknowledgeNowTests
             Events.Add("read");
             return chunk.Length;
         }
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => new(Read(buffer.Span));
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(Read(buffer, offset, count));
-        public override void Write(byte[] buffer, int offset, int count) => Events.Add("write");
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Events.Add("write");
-            return ValueTask.CompletedTask;
-        }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(ReadOnlySpan<byte> buffer) => Events.Add("write");
     }
 
     private sealed class FixedPlugins(PluginSet set) : IPluginSetProvider

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Milters.Host.Milter.Protocol;
+using static Milters.Testing.Milter.MilterFrames;
 
 namespace Milters.Host.Tests.Milter;
 
@@ -7,14 +8,6 @@ public class FrameReaderTests
 {
     private const int Max = MilterLimits.DefaultMaxFrameSize;
 
-    private static byte[] Frame(char command, byte[] data)
-    {
-        var f = new byte[5 + data.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(f, data.Length + 1);
-        f[4] = (byte)command;
-        data.CopyTo(f, 5);
-        return f;
-    }
 
     private static readonly byte[] Stream3 =
     [

@@ -1,8 +1,8 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Milters.Testing.Milter;
+using static Milters.Testing.Milter.MilterFrames;
 
 namespace Milters.Integration.Tests.Faults;
 
@@ -26,14 +26,6 @@ public sealed class ClientDropTests
 
     private static byte[] Z(string s) => [.. Encoding.ASCII.GetBytes(s), 0];
 
-    private static byte[] Frame(char command, byte[] data)
-    {
-        var frame = new byte[5 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(frame, data.Length + 1);
-        frame[4] = (byte)command;
-        data.CopyTo(frame, 5);
-        return frame;
-    }
 
     [Fact]
     public async Task Dropped_connections_leave_nothing_behind_and_the_next_message_is_served()
