@@ -19,6 +19,9 @@ public static class InlineSocketCompletions
 {
     public const string EnvironmentVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>Whether socket completions run inline: what the runtime reads, so callers cache it once, as it does.</summary>
+    public static bool InEffect => Environment.GetEnvironmentVariable(EnvironmentVariable) == "1";
+
     public static void Apply(IConfiguration root) =>
         Apply(root, Environment.GetEnvironmentVariable, Environment.SetEnvironmentVariable);
 

@@ -180,8 +180,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     }
 
     /// <summary>With inline socket completions (read once, as the runtime does): end of message goes to the pool.</summary>
-    private static readonly bool OffloadEndOfMessage =
-        Environment.GetEnvironmentVariable(Hosting.InlineSocketCompletions.EnvironmentVariable) == "1";
+    private static readonly bool OffloadEndOfMessage = Hosting.InlineSocketCompletions.InEffect;
 
     private static readonly byte[] ProgressFrame = [0, 0, 0, 1, (byte)MilterResponse.Progress];
 

@@ -27,7 +27,7 @@ public sealed class FilterChain : IAsyncDisposable
     /// warning (once per plugin and step): far above any CPU work a callback should do on one 64 KB chunk.
     /// </summary>
     public static readonly TimeSpan? DefaultBlockingWarning =
-        Environment.GetEnvironmentVariable(Hosting.InlineSocketCompletions.EnvironmentVariable) == "1" ? TimeSpan.FromMilliseconds(50) : null;
+        Hosting.InlineSocketCompletions.InEffect ? TimeSpan.FromMilliseconds(50) : null;
 
     private static readonly ConcurrentDictionary<(string Plugin, ChainEvent Event), byte> reportedBlocking = new();
 
