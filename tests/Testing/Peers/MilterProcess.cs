@@ -165,13 +165,45 @@ public sealed class MilterProcess : IDisposable
                 p.Dispose();
                 return null;
             }
-            if (Accepts(socket)) { failure = ""; return m; }
+            // The port was free when chosen, but another test's server may take it before the milter binds it:
+            // then the connection succeeds and the milter exits with "address already in use". Only a listening
+            // socket that belongs to this process counts.
+            if (Accepts(socket) && (socket.Port is not int port || ListensOn(p.Id, port))) { failure = ""; return m; }
             Thread.Sleep(100);
         }
         failure = $"did not accept connections on {socket} within {options.StartTimeout.TotalSeconds:0} s:\n{m.Output}";
         m.Kill();
         p.Dispose();
         return null;
+    }
+
+    /// <summary>True when process PID holds a TCP socket listening on PORT (Linux: /proc/net/tcp* inodes against /proc/PID/fd).</summary>
+    public static bool ListensOn(int pid, int port)
+    {
+        var inodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            if (!File.Exists(table)) continue;
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length < 10 || f[3] != "0A") continue; // 0A: TCP_LISTEN
+                var local = f[1];
+                if (Convert.ToInt32(local[(local.LastIndexOf(':') + 1)..], 16) == port) inodes.Add(f[9]);
+            }
+        }
+        if (inodes.Count == 0) return false;
+        try
+        {
+            foreach (var fd in System.IO.Directory.EnumerateFiles($"/proc/{pid}/fd"))
+            {
+                var target = new FileInfo(fd).LinkTarget; // "socket:[INODE]"
+                if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal) && inodes.Contains(target[8..^1])) return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return false;
     }
 
     /// <summary>True when a connection to SOCKET succeeds (it is closed again at once).</summary>
