@@ -46,7 +46,6 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
 
     public async Task HandleAsync(Stream connection, string peerDescription, CancellationToken shutdown)
     {
-        using var scope = logger.BeginScope("milter client {Peer}", peerDescription);
         metrics?.ConnectionOpened();
         Interlocked.Increment(ref conversations);
         try
