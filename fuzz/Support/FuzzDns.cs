@@ -1,5 +1,6 @@
 using System.Net;
 using Milters.Abstractions;
+using static Milters.Testing.Dns.InMemoryDnsResolver;
 
 namespace Milters.Fuzz;
 
@@ -59,20 +60,6 @@ public sealed class FuzzDns : IDnsResolver
         if (n.StartsWith("timeout.", StringComparison.Ordinal)) return new(DnsAnswer<T>.Of(DnsStatus.Timeout, "simulated timeout"));
         if (records.TryGetValue((n, type), out var list)) return new(new DnsAnswer<T>(DnsStatus.Ok, list.Cast<T>().ToArray()));
         return new(DnsAnswer<T>.Of(names.Contains(n) ? DnsStatus.NoData : DnsStatus.NxDomain));
-    }
-
-    private static string PtrName(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        var bytes = address.GetAddressBytes();
-        if (bytes.Length == 4) return $"{bytes[3]}.{bytes[2]}.{bytes[1]}.{bytes[0]}.in-addr.arpa";
-        var nibbles = new List<string>(32);
-        for (var i = bytes.Length - 1; i >= 0; i--)
-        {
-            nibbles.Add((bytes[i] & 0xF).ToString("x"));
-            nibbles.Add((bytes[i] >> 4).ToString("x"));
-        }
-        return string.Join('.', nibbles) + ".ip6.arpa";
     }
 
     /// <summary>The zone the session and SPF targets share: SPF records using every mechanism, DomainKeys keys.</summary>
