@@ -7,7 +7,12 @@
  * same way (bench/scripts/floor.sh). Written in C rather than C# so that the runtime's own costs
  * (thread pool, async state machines) are not part of the floor.
  *
- *   cc -O2 -o null-milter null-milter.c && ./null-milter PORT
+ * With a key file it also makes one RSA signature (SHA-1 digest, PKCS#1 v1.5, as DomainKeys does) per end of
+ * message, and with a process count it forks that many single-threaded workers sharing the listening socket:
+ * the smallest signing milter there can be, a reference for the latency a real one could reach here
+ * (bench/scripts/half-load.sh).
+ *
+ *   cc -O2 -o null-milter null-milter.c -lcrypto && ./null-milter PORT|/unix/path [KEY.pem [PROCESSES]]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -20,8 +25,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/pem.h>
+
+static EVP_PKEY *key;
 
 #define BUF (256 * 1024)
 #define PROTOCOL 0x1c538aU /* what milters negotiates with the DomainKeys plugin */
@@ -45,6 +58,16 @@ static int serve(struct conn *c) {
             put32(out + o, 13); out[o + 4] = 'O'; put32(out + o + 5, 6); put32(out + o + 9, 0x1ff);
             put32(out + o + 13, PROTOCOL); o += 17;
         } else if (cmd == 'E') {
+            if (key) {
+                static const unsigned char digest[20] = { 1 };
+                unsigned char sig[1024];
+                size_t siglen = sizeof sig;
+                EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+                if (!ctx || EVP_PKEY_sign_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
+                    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha1()) <= 0 || EVP_PKEY_sign(ctx, sig, &siglen, digest, sizeof digest) <= 0)
+                    return -1;
+                EVP_PKEY_CTX_free(ctx);
+            }
             static const char name[] = "X-Null", value[] = " floor";
             uint32_t n = 1 + 4 + sizeof name + sizeof value;
             put32(out + o, n); out[o + 4] = 'i'; put32(out + o + 5, 0);
@@ -62,13 +85,30 @@ static int serve(struct conn *c) {
 }
 
 int main(int argc, char **argv) {
-    int port = argc > 1 ? atoi(argv[1]) : 18919, one = 1;
-    int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    if (bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1024)) { perror("bind/listen"); return 1; }
+    const char *where = argc > 1 ? argv[1] : "18919";
+    int one = 1, ls;
+    if (strchr(where, '/')) { /* a unix socket path */
+        struct sockaddr_un u = { .sun_family = AF_UNIX };
+        strncpy(u.sun_path, where, sizeof u.sun_path - 1);
+        unlink(where);
+        ls = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (bind(ls, (struct sockaddr *)&u, sizeof u) || listen(ls, 1024)) { perror("bind/listen"); return 1; }
+    } else {
+        ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(where)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        if (bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1024)) { perror("bind/listen"); return 1; }
+    }
+    if (argc > 2) {
+        FILE *f = fopen(argv[2], "r");
+        if (!f || !(key = PEM_read_PrivateKey(f, NULL, NULL, NULL))) { fprintf(stderr, "cannot read key %s\n", argv[2]); return 1; }
+        fclose(f);
+    }
+    for (int workers = argc > 3 ? atoi(argv[3]) : 1; workers > 1; workers--)
+        if (fork() == 0) { prctl(PR_SET_PDEATHSIG, SIGTERM); break; } /* workers go when the first process goes */
     int ep = epoll_create1(0);
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL }, evs[64];
+    /* EPOLLEXCLUSIVE: one worker wakes per new connection, not all of them. */
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = NULL }, evs[64];
     epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
     for (;;) {
         int n = epoll_wait(ep, evs, 64, -1);
@@ -77,7 +117,7 @@ int main(int argc, char **argv) {
             if (!c) {
                 int fd;
                 while ((fd = accept4(ls, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
-                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on a unix socket */
                     c = malloc(sizeof *c); c->fd = fd; c->used = 0;
                     struct epoll_event e = { .events = EPOLLIN, .data.ptr = c };
                     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);

@@ -1,10 +1,11 @@
 #!/bin/bash
 # CPU per signed message inside each filter process, against the RSA ceiling and against the floor of any
-# milter on this machine (bench/NullMilter: C, no work, same negotiation). Steady state only: each filter gets
+# milter on this machine (bench/NullMilter: C, no work, same negotiation) and the smallest signing milter there
+# can be (the same C program making one RSA signature per message, single process). Steady state only: each filter gets
 # WARMUP messages first (the JIT's tiering takes the first ~15,000 messages of a fresh .NET process), then
 # ROUNDS rounds of COUNT messages with one connection per message and on persistent connections, c=8, 4 KB, TCP.
 # CPU = utime+stime of the filter process (/proc), context switches summed over its threads.
-#   bench/scripts/ceiling.sh                      # Milters, null milter, OpenDKIM
+#   bench/scripts/ceiling.sh                      # Milters, null milter, C signing milter, OpenDKIM
 #   BASELINE=/path/to/old/milters bench/scripts/ceiling.sh
 . "$(dirname "$0")/lib.sh"
 COUNT=${COUNT:-8000}
@@ -12,10 +13,11 @@ WARMUP=${WARMUP:-20000}
 ROUNDS=${ROUNDS:-3}
 OUTFILE=${OUTFILE:-$RESULTS/ceiling.jsonl}
 NULL_PORT=${NULL_PORT:-18919}
+C_SIGN_PORT=${C_SIGN_PORT:-18918}
 [ "${SKIP_BUILD:-}" = 1 ] || build
 make_key 2048
 start_dns
-cc -O2 -Wall -o "$WORK/null-milter" "$ROOT/bench/NullMilter/null-milter.c"
+build_c_milter
 
 ticks=$(getconf CLK_TCK)
 rsa=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
@@ -55,11 +57,13 @@ PY
 }
 
 "$WORK/null-milter" "$NULL_PORT" & null_pid=$!
+"$WORK/null-milter" "$C_SIGN_PORT" "$WORK/$SELECTOR.key.pem" & c_sign_pid=$!
 write_milters_config ceiling "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters ceiling
 start_opendkim od-tcp tcp s "$OD_PORT"
-trap 'kill $null_pid 2>/dev/null; stop_milters ceiling; stop_milters ceiling-before; stop_opendkim od-tcp' EXIT
+trap 'kill $null_pid $c_sign_pid 2>/dev/null; stop_milters ceiling; stop_milters ceiling-before; stop_opendkim od-tcp' EXIT
 measure "null milter" "$null_pid" "inet:$NULL_PORT@127.0.0.1" X-Null
+measure "C signing milter" "$c_sign_pid" "inet:$C_SIGN_PORT@127.0.0.1" X-Null
 measure Milters "$(cat "$WORK/ceiling/milters.pid")" "inet:$MILTERS_PORT@127.0.0.1" DomainKey-Signature
 if [ -n "$BASELINE" ]; then
   write_milters_config ceiling-before "inet:$BASELINE_PORT@127.0.0.1" '["DomainKeys"]'

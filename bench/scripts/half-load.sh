@@ -2,19 +2,25 @@
 # p99 end-of-message latency at half load, 4 KB signing: first the saturation rate (closed loop, 64
 # connections), then an open-loop run at half that rate over 16 connections, one connection per message.
 # Each filter first gets WARMUP messages (default 20000; OpenDKIM too, for symmetry).
-# Milters over TCP and over a unix socket; OpenDKIM over both as the peer.
+# Milters over TCP and over a unix socket; as peers over both: OpenDKIM, and the C reference signing milter
+# (bench/NullMilter with a key, one single-threaded process per core: the least latency a signing milter can
+# have on this machine, measured with the same instrument).
 . "$(dirname "$0")/lib.sh"
-COUNT=${COUNT:-3000}
+COUNT=${COUNT:-10000}
 OUTFILE=${OUTFILE:-$RESULTS/half-load.jsonl}
 [ "${SKIP_BUILD:-}" = 1 ] || build
 make_key 2048
 start_dns
 start_opendkim od-tcp tcp s "$OD_PORT"
 start_opendkim od-unix unix s
+build_c_milter
+C_SIGN_PORT=${C_SIGN_PORT:-18918}
+"$WORK/null-milter" "$C_SIGN_PORT" "$WORK/$SELECTOR.key.pem" "$(nproc)" & c_tcp=$!
+"$WORK/null-milter" "$WORK/c-sign.sock" "$WORK/$SELECTOR.key.pem" "$(nproc)" & c_unix=$!
 write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 write_milters_config milters-unix "unix:$WORK/milters.sock" '["DomainKeys"]'
 start_milters milters-tcp; start_milters milters-unix
-trap 'stop_milters milters-tcp; stop_milters milters-unix; stop_milters before-tcp; stop_milters before-unix; stop_opendkim od-tcp; stop_opendkim od-unix' EXIT
+trap 'kill $c_tcp $c_unix 2>/dev/null; stop_milters milters-tcp; stop_milters milters-unix; stop_milters before-tcp; stop_milters before-unix; stop_opendkim od-tcp; stop_opendkim od-unix' EXIT
 if [ -n "$BASELINE" ]; then
   write_milters_config before-tcp "inet:$BASELINE_PORT@127.0.0.1" '["DomainKeys"]'
   write_milters_config before-unix "unix:$WORK/milters-before.sock" '["DomainKeys"]'
@@ -38,5 +44,7 @@ if [ -n "$BASELINE" ]; then
   half "Milters (before)" "inet:$BASELINE_PORT@127.0.0.1" DomainKey-Signature
   half "Milters (before)" "unix:$WORK/milters-before.sock" DomainKey-Signature
 fi
+half "C signing milter" "inet:$C_SIGN_PORT@127.0.0.1" X-Null
+half "C signing milter" "unix:$WORK/c-sign.sock" X-Null
 half OpenDKIM "inet:$OD_PORT@127.0.0.1" DKIM-Signature
 half OpenDKIM "unix:$WORK/od-unix.sock" DKIM-Signature

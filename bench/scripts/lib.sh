@@ -105,5 +105,11 @@ stop_milters() {
   rm -f "$pidf"
 }
 
+# build_c_milter: the C reference milter (bench/NullMilter: no work, or one RSA signature per message with a
+# key) as $WORK/null-milter; needs a C compiler and the OpenSSL headers (gcc, libssl-dev).
+build_c_milter() {
+  cc -O2 -Wall -o "$WORK/null-milter" "$ROOT/bench/NullMilter/null-milter.c" -lcrypto
+}
+
 # peak_rss PID: VmHWM (peak resident set) in kB
 peak_rss() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }

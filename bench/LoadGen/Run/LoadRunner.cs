@@ -66,6 +66,7 @@ internal sealed class LoadRunner(LoadOptions options, MessageFactory factory, Tr
         long startTicks = Stopwatch.GetTimestamp();
         long deadline = startTicks + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         using var stopProgress = new CancellationTokenSource();
+        using var pacer = options.Rate > 0 ? new Pacer() : null;
         var progressTask = progress ? ProgressAsync(recorder, connections, startTicks, stopProgress.Token) : Task.CompletedTask;
 
         async Task Worker()
@@ -78,12 +79,11 @@ internal sealed class LoadRunner(LoadOptions options, MessageFactory factory, Tr
                 {
                     long i = Interlocked.Increment(ref next);
                     if (i >= count) break;
-                    if (options.Rate > 0)
+                    if (pacer is not null)
                     {
                         // Open loop: message i is due at start + i/rate, whether or not earlier replies came back.
-                        long due = startTicks + (long)(i / options.Rate * Stopwatch.Frequency);
-                        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-                        if (wait > TimeSpan.Zero) await Task.Delay(wait, cancel).ConfigureAwait(false);
+                        await pacer.WaitUntilAsync(startTicks + (long)(i / options.Rate * Stopwatch.Frequency)).ConfigureAwait(false);
+                        if (cancel.IsCancellationRequested) break;
                     }
                     var message = factory.Create(indexBase + i);
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
