@@ -101,9 +101,12 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                         // End of message is where the long work is (the signature). On a socket thread it would hold
                         // up that thread's other connections (Listen:InlineCompletions); in the pool any idle core
                         // takes it. Measured at c=8, 4 KB: p99 4.5 ms instead of 7.2 ms, +10 % messages/s.
-                        // With no more conversations than socket threads there is nobody to hold up, and the hand-off
-                        // would only add a thread wake-up (c=1: −9 % messages/s).
-                        if (frame.Command == MilterCommand.EndOfMessage && OffloadEndOfMessage && Volatile.Read(ref conversations) > Environment.ProcessorCount)
+                        // Alone, there is nobody to hold up and the hand-off would only add a thread wake-up (c=1:
+                        // −8 % messages/s, +36 % CPU). Any other conversation may share this socket thread — they
+                        // are spread round-robin, not by load — so two are already enough to hand off: at half load
+                        // (1,980 msg/s over 16 connections) p99 1.58–1.94 ms, against 1.63–2.58 ms when the
+                        // hand-off waited for more conversations than socket threads (docs/BENCHMARKS.md, 0c).
+                        if (frame.Command == MilterCommand.EndOfMessage && OffloadEndOfMessage && Volatile.Read(ref conversations) > 1)
                             await Task.Yield();
                         var handling = session.HandleAsync(frame, replies);
                         open = handling.IsCompletedSuccessfully ? handling.Result
