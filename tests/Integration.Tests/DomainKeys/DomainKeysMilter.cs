@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -94,6 +95,40 @@ internal sealed class DomainKeysMilter : IDisposable
         File.WriteAllBytes(file, message);
         var r = ProcessRunner.Run("bash", ["-c", $"bash '{PeerScripts.Path("perl-dk.sh")}' verify --dns-port {Dns.Port} < '{file}'"], TimeSpan.FromMinutes(2));
         return (r.ExitCode == 0 && r.StandardOutput.Contains("result=pass"), r.Output);
+    }
+
+    /// <summary>
+    /// Mail::DKIM's report on every DIR/*.eml in one process (perl-dk.sh verify --batch): file name to its lines
+    /// ("result=…", "detail=…", one "signature …" per signature).
+    /// </summary>
+    public Dictionary<string, string> PerlVerifyBatch(string dir)
+    {
+        var r = ProcessRunner.Run("bash", [PeerScripts.Path("perl-dk.sh"), "verify", "--dns-port", Dns.Port.ToString(CultureInfo.InvariantCulture), "--batch", dir],
+            TimeSpan.FromMinutes(5));
+        if (!r.Succeeded) throw new PeerException($"perl-dk.sh verify --batch failed: {r}");
+        var reports = new Dictionary<string, string>();
+        string? file = null;
+        var lines = new StringBuilder();
+        foreach (var line in r.StandardOutput.Split('\n'))
+        {
+            if (line.StartsWith("file=", StringComparison.Ordinal))
+            {
+                if (file is not null) reports[file] = lines.ToString().TrimEnd();
+                file = line["file=".Length..];
+                lines.Clear();
+            }
+            else if (file is not null && line.Length > 0) lines.Append(line).Append('\n');
+        }
+        if (file is not null) reports[file] = lines.ToString().TrimEnd();
+        return reports;
+    }
+
+    /// <summary>Mail::DKIM signs every DIR/*.eml into DIR/*.eml.signed with this milter's key and selector.</summary>
+    public void PerlSignBatch(string dir, string method)
+    {
+        var r = ProcessRunner.Run("bash", [PeerScripts.Path("perl-dk.sh"), "sign", "--key", KeyFile, "--selector", Selector, "--domain", Domain,
+            "--method", method, "--batch", dir], TimeSpan.FromMinutes(5));
+        if (!r.Succeeded) throw new PeerException($"perl-dk.sh sign --batch failed: {r}");
     }
 
     public void Dispose()
