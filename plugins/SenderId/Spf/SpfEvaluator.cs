@@ -177,12 +177,16 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
             var answer = await dns.QueryMxAsync(target, ct).ConfigureAwait(false);
             if (answer.IsTemporaryError) throw SpfException.Temp($"DNS {answer.Status} looking up MX {target}");
             if (answer.IsVoid) { CountVoid(); return false; }
-            if (answer.Records.Count > SpfLimits.MaxMxNames)
-                throw SpfException.Perm($"{answer.Records.Count} MX records for {target}, more than {SpfLimits.MaxMxNames}");
-            foreach (var mx in answer.Records)
+            // RFC 7208 §4.6.4: no more than 10 exchanges' addresses are queried, and the permerror comes only when an
+            // eleventh would be needed — a match among the first ten stands, as with Mail::SPF, which ignores the
+            // rest (RFC 4408's rule). Preference order, so the outcome does not depend on the server's RRset order.
+            var looked = 0;
+            foreach (var mx in answer.Records.OrderBy(r => r.Preference))
             {
                 var exchange = mx.Exchange.TrimEnd('.');
                 if (exchange.Length == 0) continue; // RFC 7505 null MX
+                if (++looked > SpfLimits.MaxMxNames)
+                    throw SpfException.Perm($"{answer.Records.Count} MX records for {target}: no match among the first {SpfLimits.MaxMxNames}, and no more may be looked up");
                 // Each exchange's address lookup is a void lookup when empty, as pyspf and Mail::SPF count it.
                 var addresses = await AddressesAsync(exchange, countVoid: true).ConfigureAwait(false);
                 if (addresses.Any(a => InNetwork(ip, a, ipv6 ? d.Ip6Cidr : d.Ip4Cidr))) return true;

@@ -9,7 +9,7 @@ public static class SpfLimits
     /// <summary>Lookups answering NODATA or NXDOMAIN: more than 2 is a permerror (RFC 7208 §4.6.4, "SHOULD limit void lookups to two").</summary>
     public const int MaxVoidLookups = 2;
 
-    /// <summary>An "mx" term with more than 10 MX records is a permerror (RFC 7208 §4.6.4).</summary>
+    /// <summary>An "mx" term looks up the addresses of at most 10 exchanges; needing an 11th is a permerror (RFC 7208 §4.6.4).</summary>
     public const int MaxMxNames = 10;
 
     /// <summary>Only the first 10 PTR names of "ptr" and %{p} are looked at (RFC 7208 §4.6.4).</summary>

@@ -5,7 +5,16 @@ namespace Milters.SenderId.Tests.Peers;
 /// <summary>
 /// Random but reproducible SPF policies (fixed seed) over a small world of hosts, for comparing our evaluator
 /// with Mail::SPF on records nobody wrote by hand: qualifiers, ip4/ip6 with CIDR, a/mx with dual CIDR, include,
-/// redirect, exists with macros, ptr, void names, and occasional syntax errors.
+/// redirect, exists with macros, ptr, void names, include/redirect to names without a record, with two records
+/// or past the lookup limit, unknown mechanisms and modifiers, exp=, and occasional syntax errors.
+/// Left out because Mail::SPF 2.9.0 follows RFC 4408 there, not RFC 7208: an upper-case "V=SPF1" (it finds no
+/// record; RFC 7208 §4.5 and the suite's "case-insensitive" test want it read) and more than 10 MX records (it
+/// ignores the rest; RFC 7208 §4.6.4 wants a permerror when an 11th is needed: Spf/MxLimitTests), "ip6:::/0"
+/// (it matches IPv4 clients as IPv4-mapped addresses; RFC 7208 §5: "IPv4 &lt;ip&gt; addresses are only listed in an
+/// SPF record using the ip4 mechanism"), and a bad macro such as "%{x}" (it fails only when it reaches the term;
+/// RFC 7208 §4.6: a syntax error anywhere makes the record a permerror). And every host with MX records has both
+/// kinds of address: which exchange is asked first decides void-lookup counts, and Mail::SPF takes the DNS
+/// server's order, which BIND varies.
 /// </summary>
 public static class RandomPolicies
 {
@@ -17,6 +26,7 @@ public static class RandomPolicies
     /// <summary>Fixed hosts the policies point at.</summary>
     public const string World = """
         h1.rnd.sid.example.   IN A    192.0.2.10
+        h1.rnd.sid.example.   IN AAAA 2001:db8::1
         h2.rnd.sid.example.   IN A    198.51.100.9
         h2.rnd.sid.example.   IN AAAA 2001:db8::10
         h3.rnd.sid.example.   IN AAAA 2001:db8:5::1
@@ -27,6 +37,16 @@ public static class RandomPolicies
         10.2.0.192.bl.rnd.sid.example. IN A 127.0.0.2
         incp.rnd.sid.example. IN TXT  "v=spf1 ip4:203.0.113.0/24 ip6:2001:db8:5::/48 -all"
         incs.rnd.sid.example. IN TXT  "v=spf1 ~all"
+        norec.rnd.sid.example. IN A   192.0.2.200
+        two.rnd.sid.example.  IN TXT  "v=spf1 +all"
+        two.rnd.sid.example.  IN TXT  "v=spf1 -all"
+        chain1.rnd.sid.example. IN TXT "v=spf1 include:chain2.rnd.sid.example. -all"
+        chain2.rnd.sid.example. IN TXT "v=spf1 a:h1.rnd.sid.example include:chain3.rnd.sid.example -all"
+        chain3.rnd.sid.example. IN TXT "v=spf1 mx:mx.rnd.sid.example include:chain4.rnd.sid.example -all"
+        chain4.rnd.sid.example. IN TXT "v=spf1 a:h2.rnd.sid.example a:h3.rnd.sid.example include:chain5.rnd.sid.example -all"
+        chain5.rnd.sid.example. IN TXT "v=spf1 a:h1.rnd.sid.example a:h2.rnd.sid.example ip4:203.0.113.0/24 -all"
+        user.l.rnd.sid.example. IN A  127.0.0.2
+        9.113.0.203.r.rnd.sid.example. IN A 127.0.0.2
         """;
 
     /// <summary>A domain's v=spf1 record and, for every second one, an spf2.0/pra record with other terms.</summary>
@@ -50,15 +70,17 @@ public static class RandomPolicies
         var terms = new List<string>();
         var n = random.Next(1, 5);
         for (var t = 0; t < n; t++) terms.Add(Qualifier(random) + Mechanism(random, i));
-        if (random.Next(4) == 0) terms.Add($"redirect={(random.Next(2) == 0 ? "incp" : "incs")}.{Base}");
-        else terms.Add(Qualifier(random) + "all");
+        if (random.Next(4) == 0) terms.Add($"redirect={Pick(random, "incp", "incs", "norec", "two", "chain1", "nonexistent")}.{Base}");
+        else terms.Add(Qualifier(random) + Pick(random, "all", "all", "all", "ALL"));
         if (random.Next(8) == 0) terms.Insert(random.Next(terms.Count), "x-note=%{d}");
-        return string.Join(' ', terms);
+        if (random.Next(10) == 0) terms.Add($"exp=explain.{Base}");
+        if (random.Next(12) == 0) terms.Insert(random.Next(terms.Count), "mystery:" + Base); // unknown mechanism: permerror
+        return string.Join(random.Next(10) == 0 ? "  " : " ", terms);
     }
 
     private static string Qualifier(Random r) => r.Next(6) switch { 0 => "-", 1 => "~", 2 => "?", 3 => "+", _ => "" };
 
-    private static string Mechanism(Random r, int i) => r.Next(12) switch
+    private static string Mechanism(Random r, int i) => r.Next(16) switch
     {
         0 => $"ip4:192.0.2.{r.Next(0, 256)}/{r.Next(20, 33)}",
         1 => $"ip4:198.51.100.0/{r.Next(16, 33)}",
@@ -71,8 +93,14 @@ public static class RandomPolicies
         8 => "ptr:" + Base,
         9 => $"a:void{i}-{r.Next(100)}.{Base}",
         10 => "a:h3." + Base,
+        11 => $"include:{Pick(r, "norec", "two", "chain1", "nonexistent")}.{Base}",
+        12 => $"exists:{Pick(r, "%{l}.l", "%{ir}.r", "%{i}.bl", "%{d2}.x", "%{o}.x", "%{l-}.x", "%{h}.x", "%{v}.x", "%{s}.x")}.{Base}",
+        13 => Pick(r, "a", "mx", "a/24", "ptr", "A:h1." + Base, "ip4:0.0.0.0/0", "ip6:2001:db8::/32", "ip4:192.0.2.10"),
+        14 => Pick(r, "ip4:192.0.2", "ip6:2001:db8::/129", "include", "ip4:192.0.2.1/"), // syntax errors
         _ => r.Next(3) == 0 ? "ip4:192.0.2.1/40" : $"mx:nomx{i}.{Base}", // a syntax error now and then
     };
+
+    private static string Pick(Random r, params string[] choices) => choices[r.Next(choices.Length)];
 
     private static string Cidr(Random r) => r.Next(4) switch { 0 => "/24", 1 => "//64", 2 => "/30//48", _ => "" };
 

@@ -5,10 +5,13 @@ using Xunit.Abstractions;
 
 namespace Milters.SenderId.Tests.Peers;
 
-/// <summary>Generated policies (fixed seed) asked of both our evaluator and Mail::SPF over the same real DNS server.</summary>
+/// <summary>
+/// Generated policies (fixed seed; MILTERS_RANDOM_SEED=N for another sequence) asked of both our evaluator and
+/// Mail::SPF over the same real DNS server.
+/// </summary>
 public sealed class RandomPolicyComparisonTests(ITestOutputHelper output)
 {
-    private const int Seed = 7208;
+    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("MILTERS_RANDOM_SEED"), out var s) ? s : 7208;
     private const int Count = 40;
 
     [Fact]
@@ -45,6 +48,6 @@ public sealed class RandomPolicyComparisonTests(ITestOutputHelper output)
             }
         }
         output.WriteLine($"{asked - disagreements.Count}/{asked} agree");
-        Assert.Empty(disagreements);
+        Assert.True(disagreements.Count == 0, $"seed {Seed}: {disagreements.Count} of {asked} disagree:\n" + string.Join("\n", disagreements));
     }
 }
