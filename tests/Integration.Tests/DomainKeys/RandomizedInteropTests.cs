@@ -122,6 +122,84 @@ public sealed class RandomizedInteropTests
         Assert.True(wrong.Count == 0, $"{wrong.Count} of {messages.Count} ({method}):\n" + string.Join("\n\n", wrong) + "\n" + dk.Milter.Output);
     }
 
+    /// <summary>
+    /// Mail::DKIM's signatures rewritten as RFC 4870 §3.2.1's tag-list still allows — tags in another order,
+    /// whitespace and folds around "=", ";" and the h= colons and inside b=, a trailing ";" — are read alike by
+    /// Mail::DKIM and by us (the signature field is not itself hashed, so only its parsing is tried).
+    /// </summary>
+    [Fact]
+    public async Task Signatures_written_differently_are_read_alike()
+    {
+        using var dk = DomainKeysMilter.Start();
+        using var dir = new TempDir("dk-random-format");
+        var messages = Messages();
+        for (var i = 0; i < messages.Count; i++) File.WriteAllBytes(dir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(messages[i]));
+        dk.PerlSignBatch(dir.Path, "nofws");
+
+        var random = new Random(Seed);
+        var rewritten = new List<string>();
+        using var checkDir = new TempDir("dk-random-format-check");
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var signed = Encoding.UTF8.GetString(File.ReadAllBytes(dir[$"{i:D3}.eml.signed"]));
+            var end = signed.IndexOf("\r\n", StringComparison.Ordinal);
+            while (signed[end + 2] is ' ' or '\t') end = signed.IndexOf("\r\n", end + 2, StringComparison.Ordinal);
+            const string Name = "DomainKey-Signature:";
+            Assert.StartsWith(Name, signed);
+            rewritten.Add(Name + Rewrite(signed[Name.Length..end], random) + signed[end..]);
+            File.WriteAllBytes(checkDir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(rewritten[i]));
+        }
+
+        var verdicts = dk.PerlVerifyBatch(checkDir.Path);
+        var wrong = new List<string>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var theirs = verdicts[$"{i:D3}.eml"];
+            var ours = AuthenticationResults(await SendAsync(dk, MtaOffer.Postfix, "203.0.113.9", rewritten[i]));
+            var theyPass = theirs.StartsWith("result=pass", StringComparison.Ordinal);
+            var wePass = ours.Contains("domainkeys=pass", StringComparison.Ordinal);
+            if (!theyPass || !wePass) wrong.Add($"{Describe(i, rewritten[i])}\nMail::DKIM: {theirs}\nours: {ours}");
+        }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {messages.Count}:\n" + string.Join("\n\n", wrong));
+    }
+
+    /// <summary>The tag-list of a signature field's value written another valid way.</summary>
+    private static string Rewrite(string value, Random random)
+    {
+        string Space() => random.Next(4) switch { 0 => "", 1 => " ", 2 => "\t ", _ => "\r\n\t" };
+        var tags = value.Replace("\r\n", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => (Name: t[..t.IndexOf('=')].Trim(), Value: t[(t.IndexOf('=') + 1)..].Trim())).ToList();
+        for (var i = tags.Count - 1; i > 0; i--)
+        {
+            var j = random.Next(i + 1);
+            (tags[i], tags[j]) = (tags[j], tags[i]);
+        }
+        var text = new StringBuilder();
+        foreach (var (name, raw) in tags)
+        {
+            var tagValue = raw.Replace(" ", "").Replace("\t", "");
+            if (name == "b")
+            {
+                var b = new StringBuilder();
+                for (var at = 0; at < tagValue.Length;)
+                {
+                    var n = Math.Min(tagValue.Length - at, 1 + random.Next(60));
+                    b.Append(tagValue, at, n);
+                    at += n;
+                    if (at < tagValue.Length) b.Append(Space());
+                }
+                tagValue = b.ToString();
+            }
+            else if (name == "h")
+            {
+                tagValue = string.Join(Space() + ":" + Space(), tagValue.Split(':'));
+            }
+            text.Append(text.Length == 0 ? " " : Space()).Append(name).Append(Space()).Append('=').Append(Space()).Append(tagValue).Append(Space()).Append(';');
+        }
+        // No trailing ";" now and then — and never a fold at the very end (a continuation line of whitespace alone).
+        return (random.Next(2) == 0 ? text.ToString(0, text.Length - 1) : text.ToString()).TrimEnd(' ', '\t', '\r', '\n');
+    }
+
     private static string AuthenticationResults(EndOfMessageResult eom) =>
         eom.AddedHeaders.SingleOrDefault(h => h.Name == "Authentication-Results")?.Value ?? "(no Authentication-Results)";
 }
