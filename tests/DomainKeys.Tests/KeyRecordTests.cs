@@ -72,9 +72,21 @@ public sealed class KeyRecordTests
     }
 
     [Fact]
-    public void Ignores_dkim_tags_and_notes()
+    public void Reads_a_record_shared_with_dkim_and_its_notes()
     {
-        Assert.True(KeyRecord.TryParse($"v=DKIM1; h=sha256; s=email; n=hello%20there; p={P}", out var key, out _));
+        Assert.True(KeyRecord.TryParse($"v=DKIM1; h=sha1:sha256; s=email; x_extra=1; n=hello%20there; p={P}", out var key, out _));
         Assert.Equal("hello%20there", key!.Notes);
+        Assert.True(KeyRecord.TryParse($"v=DKIM1; h=sha256 : sha1; s=*; p={P}", out _, out _));
+    }
+
+    /// <summary>A DKIM restriction in a shared selector binds DomainKeys too (Mail::DKIM: "invalid (public key: …)").</summary>
+    [Theory]
+    [InlineData("v=DKIM1; h=sha256", "does not allow sha1")]
+    [InlineData("s=tlsrpt", "not for email")]
+    [InlineData("v=DKIM2", "unsupported key record version")]
+    public void Refuses_a_key_its_dkim_tags_restrict(string tags, string expected)
+    {
+        Assert.False(KeyRecord.TryParse($"{tags}; p={P}", out _, out var error));
+        Assert.Contains(expected, error);
     }
 }

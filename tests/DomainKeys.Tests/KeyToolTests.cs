@@ -67,7 +67,9 @@ public sealed class KeyToolTests
         // Publish "good" correctly, "wrong" with the other key, "gone" revoked; the zone lines name absolute owners.
         var zone = File.ReadAllText(dir["good.txt"]).Replace("good._domainkey IN", "good._domainkey.example.com. IN")
             + File.ReadAllText(dir["other.txt"]).Replace("other._domainkey IN", "wrong._domainkey.example.com. IN")
-            + "gone._domainkey.example.com. IN TXT \"k=rsa; p=\"\n";
+            + "gone._domainkey.example.com. IN TXT \"k=rsa; p=\"\n"
+            // The same key, published for DKIM only (as opendkim-genkey writes it): DomainKeys verifiers refuse it.
+            + File.ReadAllText(dir["good.txt"]).Replace("good._domainkey IN", "dkimonly._domainkey.example.com. IN").Replace("\"k=rsa;", "\"v=DKIM1; h=sha256; k=rsa;");
         using var dns = DnsServer.StartWithZone(zone);
         var ns = new[] { "--nameserver", dns.Endpoint };
 
@@ -83,6 +85,10 @@ public sealed class KeyToolTests
         var revoked = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "gone", .. ns]);
         Assert.Equal(1, revoked.Code);
         Assert.Contains("revoked", revoked.Err);
+
+        var dkimOnly = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "dkimonly", "--key", dir["good.key.pem"], .. ns]);
+        Assert.Equal(1, dkimOnly.Code);
+        Assert.Contains("does not allow sha1", dkimOnly.Err);
 
         var missing = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "nosuch", .. ns]);
         Assert.Equal(1, missing.Code);

@@ -6,8 +6,10 @@ namespace Milters.DomainKeys.Keys;
 /// <summary>
 /// A DomainKeys public key record (RFC 4870 §3.2.3), TXT at selector._domainkey.domain:
 /// <c>k=rsa</c> (default), <c>p=</c> base64 SubjectPublicKeyInfo (empty: revoked), <c>g=</c> granularity
-/// matched against the local part, <c>t=y</c> testing, <c>n=</c> notes. Unknown tags (DKIM's v=, h=, s=)
-/// are ignored, as §3.2.3 asks.
+/// matched against the local part, <c>t=y</c> testing, <c>n=</c> notes. Selectors are shared with DKIM, whose
+/// tags restrict a key (RFC 6376 §3.6.1): a record whose <c>h=</c> does not list sha1 (DomainKeys' only hash),
+/// whose <c>s=</c> lists neither "*" nor "email", or whose <c>v=</c> is not DKIM1 is not used — the owner
+/// said so, and Mail::DKIM refuses such keys for DomainKeys signatures too. Other unknown tags are ignored.
 /// </summary>
 internal sealed class KeyRecord
 {
@@ -37,6 +39,24 @@ internal sealed class KeyRecord
         record = null;
         if (!TagList.TryParse(text, out var tags, out error)) return false;
 
+        var v = tags["v"];
+        if (v is not null && v != "DKIM1")
+        {
+            error = $"unsupported key record version v={v}";
+            return false;
+        }
+        var h = tags["h"];
+        if (h is not null && !ListContains(h, "sha1"))
+        {
+            error = $"the key does not allow sha1 (h={h}), DomainKeys' only hash";
+            return false;
+        }
+        var service = tags["s"];
+        if (service is not null && !ListContains(service, "*") && !ListContains(service, "email"))
+        {
+            error = $"the key is not for email (s={service})";
+            return false;
+        }
         var k = tags["k"];
         if (k is not null && !string.Equals(k, "rsa", StringComparison.OrdinalIgnoreCase))
         {
@@ -91,6 +111,10 @@ internal sealed class KeyRecord
         record = new KeyRecord(rsa, g, testing, n);
         return true;
     }
+
+    /// <summary>A colon-separated tag value (h=, s=) naming <paramref name="item"/>.</summary>
+    private static bool ListContains(string list, string item) =>
+        list.Split(':').Any(e => string.Equals(TagList.RemoveWhiteSpace(e), item, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Does the granularity allow <paramref name="localPart"/>? Empty or absent g= allows all (RFC 4870

@@ -129,14 +129,17 @@ public sealed class TestKeyCommand : ICliCommand
     }
 }
 
-/// <summary>Just enough of the key record grammar (RFC 4870 §3.2.3) for testkey: k= and p=.</summary>
+/// <summary>
+/// Just enough of the key record grammar (RFC 4870 §3.2.3) for testkey: k= and p=, and the DKIM tags of a shared
+/// selector that make DomainKeys verifiers refuse the key (h= without sha1, s= not for email, v= other than DKIM1).
+/// </summary>
 internal static class PublishedKey
 {
     /// <summary>Null <paramref name="key"/> with true: revoked.</summary>
     public static bool TryParse(string record, out RSA? key, out string? error)
     {
         key = null;
-        string? k = null, p = null;
+        string? k = null, p = null, v = null, h = null, s = null;
         foreach (var element in record.Split(';'))
         {
             var eq = element.IndexOf('=');
@@ -150,6 +153,24 @@ internal static class PublishedKey
             var value = element[(eq + 1)..].Trim();
             if (name == "k") k = value;
             else if (name == "p") p = value;
+            else if (name == "v") v = value;
+            else if (name == "h") h = value;
+            else if (name == "s") s = value;
+        }
+        if (v is not null && v != "DKIM1")
+        {
+            error = $"unsupported key record version v={v}";
+            return false;
+        }
+        if (h is not null && !Lists(h, "sha1"))
+        {
+            error = $"h={h} does not allow sha1, the only hash of DomainKeys: verifiers refuse this key for DomainKeys signatures (drop h= or add sha1)";
+            return false;
+        }
+        if (s is not null && !Lists(s, "*") && !Lists(s, "email"))
+        {
+            error = $"s={s} says the key is not for email: verifiers refuse it";
+            return false;
         }
         if (k is not null && !string.Equals(k, "rsa", StringComparison.OrdinalIgnoreCase))
         {
@@ -177,4 +198,7 @@ internal static class PublishedKey
             return false;
         }
     }
+
+    private static bool Lists(string list, string item) =>
+        list.Split(':').Any(e => string.Equals(e.Trim(), item, StringComparison.OrdinalIgnoreCase));
 }

@@ -35,8 +35,11 @@ internal sealed class DomainKeysMilter : IDisposable
 
     public string KeyFile => keys["dkit.key.pem"];
 
-    /// <summary>Starts DNS and the host; <paramref name="domainKeys"/> is the DomainKeys section.</summary>
-    public static DomainKeysMilter Start(JsonObject? domainKeys = null)
+    /// <summary>
+    /// Starts DNS and the host; <paramref name="domainKeys"/> is the DomainKeys section; <paramref name="moreZone"/>
+    /// adds zone lines, given the base64 public key (the p= value of the "dkit" record).
+    /// </summary>
+    public static DomainKeysMilter Start(JsonObject? domainKeys = null, Func<string, string>? moreZone = null)
     {
         var plugins = Path.Combine(RepoPaths.HostOutput, "plugins");
         foreach (var name in new[] { "DomainKeys", "AuthResults" })
@@ -49,7 +52,8 @@ internal sealed class DomainKeysMilter : IDisposable
         File.WriteAllText(keyFile, rsa.ExportRSAPrivateKeyPem() + "\n");
         File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var record = "k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo());
-        var dns = DnsServer.StartWithZone(Txt($"{Selector}._domainkey.{Domain}", record) + "unsigned.example. IN TXT \"x\"\n");
+        var dns = DnsServer.StartWithZone(Txt($"{Selector}._domainkey.{Domain}", record) + "unsigned.example. IN TXT \"x\"\n"
+            + moreZone?.Invoke(Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo())));
         try
         {
             var milter = MilterProcess.Start(new MilterProcessOptions

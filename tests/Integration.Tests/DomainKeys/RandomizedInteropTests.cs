@@ -163,6 +163,77 @@ public sealed class RandomizedInteropTests
         Assert.True(wrong.Count == 0, $"{wrong.Count} of {messages.Count}:\n" + string.Join("\n\n", wrong));
     }
 
+    /// <summary>
+    /// Key records written many ways (DKIM's v=, h=, s= in a shared selector, k=, g= against the signer's local
+    /// part, t= flags, notes, revoked, another key, a broken p=), one selector each: Mail::DKIM and we reach the
+    /// same verdict — pass, fail, or unusable (its "invalid", our permerror) — on a message signed for it.
+    /// </summary>
+    [Fact]
+    public async Task Key_records_written_many_ways_get_the_same_verdict()
+    {
+        var random = new Random(Seed);
+        var records = Enumerable.Range(0, Count).Select(_ => RandomKeyRecord(random)).ToList();
+        using var other = System.Security.Cryptography.RSA.Create(1024);
+        var otherKey = Convert.ToBase64String(other.ExportSubjectPublicKeyInfo());
+        using var dk = DomainKeysMilter.Start(moreZone: p => string.Concat(records.Select((r, i) =>
+            DomainKeysMilter.Txt($"r{i}._domainkey.{DomainKeysMilter.Domain}", r.Replace("{P}", p).Replace("{OTHER}", otherKey)))));
+        using var dir = new TempDir("dk-random-keys");
+        var messages = Messages();
+        for (var i = 0; i < messages.Count; i++) File.WriteAllBytes(dir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(messages[i]));
+        dk.PerlSignBatch(dir.Path, "nofws");
+
+        using var checkDir = new TempDir("dk-random-keys-check");
+        var moved = new List<string>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            // s= is in the signature field, which is not hashed: the signature stays good under another selector.
+            var signed = Encoding.UTF8.GetString(File.ReadAllBytes(dir[$"{i:D3}.eml.signed"]));
+            Assert.Contains($"s={DomainKeysMilter.Selector};", signed);
+            moved.Add(signed.Replace($"s={DomainKeysMilter.Selector};", $"s=r{i};"));
+            File.WriteAllBytes(checkDir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(moved[i]));
+        }
+
+        var verdicts = dk.PerlVerifyBatch(checkDir.Path);
+        var wrong = new List<string>();
+        var seen = new HashSet<string>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var theirs = verdicts[$"{i:D3}.eml"].Split('\n')[0]["result=".Length..];
+            var ours = AuthenticationResults(await SendAsync(dk, MtaOffer.Postfix, "203.0.113.9", moved[i]));
+            var oursToken = ours.Contains("domainkeys=pass", StringComparison.Ordinal) ? "pass"
+                : ours.Contains("domainkeys=fail", StringComparison.Ordinal) ? "fail"
+                : ours.Contains("domainkeys=permerror", StringComparison.Ordinal) ? "invalid" : ours;
+            seen.Add(theirs);
+            if (theirs != oursToken) wrong.Add($"seed {Seed}, record r{i}: \"{records[i]}\"\nMail::DKIM: {verdicts[$"{i:D3}.eml"]}\nours: {ours}");
+        }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {Count}:\n" + string.Join("\n\n", wrong));
+        Assert.True(seen.Count >= 2, "the records should not all give one verdict: " + string.Join(", ", seen));
+    }
+
+    /// <summary>A key record for selector rN: {P} is the signer's public key, {OTHER} another one.</summary>
+    private static string RandomKeyRecord(Random random)
+    {
+        string? Maybe(int percent, params string[] values) => random.Next(100) < percent ? values[random.Next(values.Length)] : null;
+        var tags = new List<string>();
+        void Add(string name, string? value) { if (value is not null) tags.Add($"{name}={value}"); }
+        Add("k", Maybe(50, "rsa", "rsa", "rsa", "dsa"));
+        Add("h", Maybe(40, "sha1", "sha256", "sha1:sha256", "sha256:sha1", "sha256"));
+        Add("s", Maybe(30, "email", "*", "tlsrpt", "email:tlsrpt"));
+        Add("g", Maybe(40, "", "alice", "al*", "bob", "*", "a*e", "*x"));
+        Add("t", Maybe(30, "y", "s", "y:s"));
+        Add("n", Maybe(20, "notes for humans"));
+        Add("p", random.Next(100) switch { < 80 => "{P}", < 87 => "", < 94 => "{OTHER}", _ => "AAAA" });
+        for (var i = tags.Count - 1; i > 0; i--)
+        {
+            var j = random.Next(i + 1);
+            (tags[i], tags[j]) = (tags[j], tags[i]);
+        }
+        // v= comes first when present (RFC 6376 §3.6.1).
+        var v = Maybe(25, "DKIM1", "DKIM1", "DKIM1", "DKIM2");
+        if (v is not null) tags.Insert(0, "v=" + v);
+        return string.Join(random.Next(2) == 0 ? "; " : ";", tags) + (random.Next(4) == 0 ? ";" : "");
+    }
+
     /// <summary>The tag-list of a signature field's value written another valid way.</summary>
     private static string Rewrite(string value, Random random)
     {
