@@ -210,6 +210,88 @@ public sealed class RandomizedInteropTests
         Assert.True(seen.Count >= 2, "the records should not all give one verdict: " + string.Join(", ", seen));
     }
 
+    /// <summary>
+    /// Changes to a Mail::DKIM signature's tags, each judged as Mail::DKIM judges it — except where the third
+    /// column says otherwise: a signature without a usable b= or with a malformed tag-list is a permerror here
+    /// (RFC 8601 §2.7.1: "could not be verified due to some error that is unrecoverable"; RFC 6376 §3.2: a
+    /// tag given twice invalidates the tag-list), where Mail::DKIM reports fail, takes one of the two a= tags,
+    /// or reports no result at all.
+    /// </summary>
+    public static IEnumerable<object?[]> SignatureChanges() => new (string Name, Func<string, string> Change, string? Ours)[]
+    {
+        ("no q=", v => Without(v, "q"), null),
+        ("q=txt", v => Set(v, "q", "txt"), null),
+        ("a=rsa-sha256", v => Set(v, "a", "rsa-sha256"), null),
+        ("no a=", v => Without(v, "a"), null),
+        ("c=relaxed", v => Set(v, "c", "relaxed"), null),
+        ("c=simple (signed nofws)", v => Set(v, "c", "simple"), null),
+        ("no c= (simple)", v => Without(v, "c"), null),
+        ("d= another domain", v => Set(v, "d", "example.org"), null),
+        ("d= a subdomain", v => Set(v, "d", "sub.example.com"), null),
+        ("d= upper case", v => Set(v, "d", "EXAMPLE.COM"), null),
+        ("no d=", v => Without(v, "d"), null),
+        ("no s=", v => Without(v, "s"), null),
+        ("s= unpublished", v => Set(v, "s", "nosuch"), null),
+        ("b= shortened", v => Set(v, "b", Tag(v, "b")![4..]), null),
+        ("h= upper case", v => Set(v, "h", Tag(v, "h")!.ToUpperInvariant()), null),
+        ("h= without from", v => Set(v, "h", string.Join(':', Tag(v, "h")!.Split(':').Where(n => n != "from"))), null),
+        ("h= with an absent field", v => Set(v, "h", Tag(v, "h") + ":x-absent"), null),
+        ("no h= (all fields)", v => Without(v, "h"), null),
+        ("unknown tag", v => v + "; x=whatever", null),
+        ("no b=", v => Without(v, "b"), "invalid"),
+        ("empty b=", v => Set(v, "b", ""), "invalid"),
+        ("b= not base64", v => Set(v, "b", "!!!!"), "invalid"),
+        ("a= twice", v => v + "; a=rsa-sha1", "invalid"),
+        ("tag without =", v => v + "; junk", "invalid"),
+    }.Select(c => new object?[] { c.Name, c.Change, c.Ours });
+
+    /// <summary>A message Mail::DKIM signed (nofws, h= of every field), its signature's tags changed each way.</summary>
+    [Fact]
+    public async Task A_changed_signature_gets_the_same_verdict()
+    {
+        using var dk = DomainKeysMilter.Start();
+        using var dir = new TempDir("dk-sig-change");
+        File.WriteAllBytes(dir["000.eml"], Encoding.UTF8.GetBytes(
+            "From: Alice <alice@example.com>\r\nTo: bob@example.org\r\nSubject: tags\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\n\r\nHello  Bob,\r\n\r\n"));
+        dk.PerlSignBatch(dir.Path, "nofws");
+        var signed = Encoding.UTF8.GetString(File.ReadAllBytes(dir["000.eml.signed"]));
+        const string Name = "DomainKey-Signature:";
+        var end = signed.IndexOf("\r\n", StringComparison.Ordinal);
+        var value = signed[Name.Length..end].Trim();
+
+        var changes = SignatureChanges().ToList();
+        using var check = new TempDir("dk-sig-change-check");
+        var changed = changes.Select(c => Name + " " + ((Func<string, string>)c[1]!)(value) + signed[end..]).ToList();
+        for (var i = 0; i < changed.Count; i++) File.WriteAllBytes(check[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(changed[i]));
+        var verdicts = dk.PerlVerifyBatch(check.Path);
+
+        var wrong = new List<string>();
+        for (var i = 0; i < changed.Count; i++)
+        {
+            var theirs = verdicts[$"{i:D3}.eml"];
+            var ours = AuthenticationResults(await SendAsync(dk, i % 2 == 0 ? MtaOffer.Sendmail : MtaOffer.Postfix, "203.0.113.9", changed[i]));
+            var theirToken = theirs.Split('\n')[0]["result=".Length..];
+            var ourToken = ours.Contains("domainkeys=pass", StringComparison.Ordinal) ? "pass"
+                : ours.Contains("domainkeys=fail", StringComparison.Ordinal) ? "fail"
+                : ours.Contains("domainkeys=permerror", StringComparison.Ordinal) ? "invalid"
+                : ours.Contains("domainkeys=none", StringComparison.Ordinal) || !ours.Contains("domainkeys=", StringComparison.Ordinal) ? "none" : ours;
+            var expected = (string?)changes[i][2] ?? theirToken;
+            if (expected != ourToken)
+                wrong.Add($"{changes[i][0]}: {changed[i][..changed[i].IndexOf("\r\n", StringComparison.Ordinal)]}\nMail::DKIM: {theirs}\nours: {ours}");
+        }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {changed.Count}:\n" + string.Join("\n\n", wrong));
+    }
+
+    private static string? Tag(string value, string name) =>
+        value.Split(';').Select(t => t.Trim()).FirstOrDefault(t => t.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
+
+    private static string Without(string value, string name) =>
+        string.Join("; ", value.Split(';').Select(t => t.Trim()).Where(t => t.Length > 0 && !t.StartsWith(name + "=", StringComparison.Ordinal)));
+
+    private static string Set(string value, string name, string tagValue) =>
+        string.Join("; ", value.Split(';').Select(t => t.Trim()).Where(t => t.Length > 0)
+            .Select(t => t.StartsWith(name + "=", StringComparison.Ordinal) ? $"{name}={tagValue}" : t));
+
     /// <summary>A key record for selector rN: {P} is the signer's public key, {OTHER} another one.</summary>
     private static string RandomKeyRecord(Random random)
     {
