@@ -71,22 +71,10 @@ internal sealed record DomainKeySignature(
             error = s is null ? "missing s= tag" : "empty s= tag";
             return false;
         }
-        var b = tags["b"];
-        if (string.IsNullOrEmpty(b))
-        {
-            error = b is null ? "missing b= tag" : "empty b= tag";
-            return false;
-        }
-        byte[] data;
-        try
-        {
-            data = Convert.FromBase64String(TagList.RemoveWhiteSpace(b));
-        }
-        catch (FormatException)
-        {
-            error = "b= is not base64";
-            return false;
-        }
+        // b= is decoded as MIME decodes base64 (RFC 2045 §6.8: characters outside the alphabet are ignored), as
+        // Mail::DKIM does: damaged, empty or missing signature data is a signature that does not verify — "fail",
+        // with the bad-signature action — not a syntax error.
+        var data = DecodeSignatureData(tags["b"] ?? "");
 
         IReadOnlyList<string>? names = null;
         var h = tags["h"];
@@ -100,5 +88,14 @@ internal sealed record DomainKeySignature(
 
         signature = new DomainKeySignature(d.TrimEnd('.').ToLowerInvariant(), s, canon, names, data);
         return true;
+    }
+
+    private static byte[] DecodeSignatureData(string b)
+    {
+        var input = System.Text.Encoding.ASCII.GetBytes(b);
+        var decoder = new MimeKit.Encodings.Base64Decoder();
+        var output = new byte[decoder.EstimateOutputLength(input.Length)];
+        var length = decoder.Decode(input, 0, input.Length, output);
+        return output.AsSpan(0, length).ToArray();
     }
 }
