@@ -200,9 +200,7 @@ public sealed class RandomizedInteropTests
         {
             var theirs = verdicts[$"{i:D3}.eml"].Split('\n')[0]["result=".Length..];
             var ours = AuthenticationResults(await SendAsync(dk, MtaOffer.Postfix, "203.0.113.9", moved[i]));
-            var oursToken = ours.Contains("domainkeys=pass", StringComparison.Ordinal) ? "pass"
-                : ours.Contains("domainkeys=fail", StringComparison.Ordinal) ? "fail"
-                : ours.Contains("domainkeys=permerror", StringComparison.Ordinal) ? "invalid" : ours;
+            var oursToken = Verdict(ours);
             seen.Add(theirs);
             if (theirs != oursToken) wrong.Add($"seed {Seed}, record r{i}: \"{records[i]}\"\nMail::DKIM: {verdicts[$"{i:D3}.eml"]}\nours: {ours}");
         }
@@ -271,10 +269,7 @@ public sealed class RandomizedInteropTests
             var theirs = verdicts[$"{i:D3}.eml"];
             var ours = AuthenticationResults(await SendAsync(dk, i % 2 == 0 ? MtaOffer.Sendmail : MtaOffer.Postfix, "203.0.113.9", changed[i]));
             var theirToken = theirs.Split('\n')[0]["result=".Length..];
-            var ourToken = ours.Contains("domainkeys=pass", StringComparison.Ordinal) ? "pass"
-                : ours.Contains("domainkeys=fail", StringComparison.Ordinal) ? "fail"
-                : ours.Contains("domainkeys=permerror", StringComparison.Ordinal) ? "invalid"
-                : ours.Contains("domainkeys=none", StringComparison.Ordinal) || !ours.Contains("domainkeys=", StringComparison.Ordinal) ? "none" : ours;
+            var ourToken = Verdict(ours);
             var expected = (string?)changes[i][2] ?? theirToken;
             if (expected != ourToken)
                 wrong.Add($"{changes[i][0]}: {changed[i][..changed[i].IndexOf("\r\n", StringComparison.Ordinal)]}\nMail::DKIM: {theirs}\nours: {ours}");
@@ -351,6 +346,72 @@ public sealed class RandomizedInteropTests
         }
         // No trailing ";" now and then — and never a fold at the very end (a continuation line of whitespace alone).
         return (random.Next(2) == 0 ? text.ToString(0, text.Length - 1) : text.ToString()).TrimEnd(' ', '\t', '\r', '\n');
+    }
+
+    /// <summary>Our Authentication-Results in Mail::DKIM's words: pass, fail, invalid (permerror), none.</summary>
+    private static string Verdict(string authenticationResults) =>
+        authenticationResults.Contains("domainkeys=pass", StringComparison.Ordinal) ? "pass"
+        : authenticationResults.Contains("domainkeys=fail", StringComparison.Ordinal) ? "fail"
+        : authenticationResults.Contains("domainkeys=permerror", StringComparison.Ordinal) ? "invalid"
+        : authenticationResults.Contains("domainkeys=none", StringComparison.Ordinal) || !authenticationResults.Contains("domainkeys=", StringComparison.Ordinal) ? "none"
+        : authenticationResults;
+
+    /// <summary>
+    /// Messages we signed (simple and nofws), each then changed in one random place — a letter or digit anywhere,
+    /// the signature field included, or a space or tab put in or taken out of a line —: Mail::DKIM and we reach
+    /// the same verdict (a white-space change passes nofws and fails simple, a change in b= or d= fails or makes
+    /// the signature unusable, …).
+    /// </summary>
+    [Theory]
+    [InlineData("simple")]
+    [InlineData("nofws")]
+    public async Task Messages_changed_in_one_random_place_get_the_same_verdict(string canonicalization)
+    {
+        using var dk = DomainKeysMilter.Start(new JsonObject { ["Canonicalization"] = canonicalization });
+        using var dir = new TempDir("dk-random-damage");
+        var messages = Messages();
+        var random = new Random(Seed + canonicalization.Length);
+        var damaged = new List<string>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var signed = Apply(messages[i], await SendAsync(dk, MtaOffer.Postfix, "127.0.0.1", messages[i]));
+            damaged.Add(Damage(signed, random));
+            File.WriteAllBytes(dir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(damaged[i]));
+        }
+        var verdicts = dk.PerlVerifyBatch(dir.Path);
+        var wrong = new List<string>();
+        var seen = new HashSet<string>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var theirs = verdicts[$"{i:D3}.eml"];
+            var ours = AuthenticationResults(await SendAsync(dk, i % 2 == 0 ? MtaOffer.Sendmail : MtaOffer.Postfix, "203.0.113.9", damaged[i]));
+            var theirToken = theirs.Split('\n')[0]["result=".Length..];
+            seen.Add(theirToken);
+            if (theirToken != Verdict(ours)) wrong.Add($"{Describe(i, damaged[i])}\nMail::DKIM: {theirs}\nours: {ours}");
+        }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {messages.Count} ({canonicalization}):\n" + string.Join("\n\n", wrong));
+        Assert.True(seen.Count >= 2, "the changes should not all give one verdict: " + string.Join(", ", seen));
+    }
+
+    /// <summary>One change at a random place that keeps the message's structure (no line is added or lost).</summary>
+    private static string Damage(string message, Random random)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var at = random.Next(message.Length);
+            var c = message[at];
+            switch (random.Next(3))
+            {
+                case 0 when char.IsAsciiLetterOrDigit(c):
+                    var replacement = char.IsAsciiDigit(c) ? (char)('0' + (c - '0' + 1 + random.Next(9)) % 10)
+                        : char.IsAsciiLetterUpper(c) ? char.ToLowerInvariant(c) : (char)('a' + (c - 'a' + 1 + random.Next(25)) % 26);
+                    return message[..at] + replacement + message[(at + 1)..];
+                case 1 when c != '\r' && c != '\n' && at > 0 && message[at - 1] != '\n':
+                    return message[..at] + (random.Next(2) == 0 ? " " : "\t") + message[at..];
+                case 2 when (c == ' ' || c == '\t') && at > 0 && message[at - 1] != '\n':
+                    return message[..at] + message[(at + 1)..];
+            }
+        }
     }
 
     private static string AuthenticationResults(EndOfMessageResult eom) =>
