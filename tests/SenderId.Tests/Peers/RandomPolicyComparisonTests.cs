@@ -1,6 +1,7 @@
 using System.Net;
 using Milters.SenderId.Spf;
 using Milters.Testing.Peers;
+using Milters.Testing.Spf;
 using Xunit.Abstractions;
 
 namespace Milters.SenderId.Tests.Peers;

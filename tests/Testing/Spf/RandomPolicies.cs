@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Milters.SenderId.Tests.Peers;
+namespace Milters.Testing.Spf;
 
 /// <summary>
 /// Random but reproducible SPF policies (fixed seed) over a small world of hosts, for comparing our evaluator

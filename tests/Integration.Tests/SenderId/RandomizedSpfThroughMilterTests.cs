@@ -1,0 +1,87 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Milters.Testing.Milter;
+using Milters.Testing.Peers;
+using Milters.Testing.Spf;
+
+namespace Milters.Integration.Tests.SenderId;
+
+/// <summary>
+/// The random policies of <see cref="RandomPolicies"/> behind the whole host (SenderId + AuthResults) through the
+/// real milter protocol: the spf= result for the envelope sender and the sender-id= result for the PRA (From)
+/// in our Authentication-Results are the results Mail::SPF gives for the same client, identity and HELO —
+/// the plumbing (identities, macros, result words in the header) checked against an independent
+/// implementation, not only the evaluator. MILTERS_RANDOM_SEED=N for another sequence.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class RandomizedSpfThroughMilterTests
+{
+    private const int Count = 40;
+    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("MILTERS_RANDOM_SEED"), out var s) ? s : 4406;
+    private const string Helo = "helo.example";
+
+    [Fact]
+    public async Task Spf_and_sender_id_results_are_those_of_mail_spf()
+    {
+        var policies = RandomPolicies.Generate(Count, Seed);
+        var dnsOptions = new DnsServerOptions();
+        dnsOptions.ZoneTexts.Add(RandomPolicies.Zone(policies));
+        using var dns = DnsServer.Start(dnsOptions);
+        // Mail::SPF never applies v=spf1 to the pra scope; ours is told the same so both answer one question.
+        using var milter = SenderIdMilter.Start(dns, new JsonObject { ["UseSpf1ForPra"] = false });
+        using var dir = new TempDir("sid-random");
+
+        var random = new Random(Seed);
+        var asked = policies.Select(p => (Policy: p, Ip: RandomPolicies.Clients[random.Next(RandomPolicies.Clients.Length)],
+            Identity: $"{(random.Next(3) == 0 ? "first.last" : "user")}@{p.Domain}")).ToList();
+        var questions = dir["questions.txt"];
+        File.WriteAllLines(questions, asked.SelectMany(a => new[] { $"mfrom {a.Ip} {a.Identity} {Helo} 1", $"pra {a.Ip} {a.Identity} {Helo} 2" }));
+        var perl = PeerScripts.Run("perl-spf.sh", ["--batch", questions, "--dns-port", dns.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "3"],
+            TimeSpan.FromMinutes(5));
+        Assert.True(perl.Succeeded, perl.ToString());
+        var theirs = perl.StandardOutput.Split('\n').Where(l => l.StartsWith("result=", StringComparison.Ordinal)).Select(l => l["result=".Length..].Trim()).ToList();
+        Assert.Equal(asked.Count * 2, theirs.Count);
+
+        var wrong = new List<string>();
+        for (var i = 0; i < asked.Count; i++)
+        {
+            var (policy, ip, identity) = asked[i];
+            var ar = await SendAsync(milter, ip, identity, i % 2 == 0 ? MtaOffer.Postfix : MtaOffer.Sendmail);
+            var spf = ResultOf(ar, "spf");
+            var senderId = ResultOf(ar, "sender-id");
+            if (spf != theirs[2 * i] || senderId != theirs[2 * i + 1])
+                wrong.Add($"{ip} {identity}: v=spf1 \"{policy.Record}\", pra \"{policy.PraRecord}\"\n" +
+                          $"Mail::SPF mfrom={theirs[2 * i]} pra={theirs[2 * i + 1]}; ours:{ar}");
+        }
+        Assert.True(wrong.Count == 0, $"seed {Seed}: {wrong.Count} of {asked.Count} differ:\n" + string.Join("\n", wrong) + "\n" + milter.Output);
+        Assert.True(theirs.Distinct().Count() >= 4, "the policies should give several results: " + string.Join(", ", theirs.Distinct()));
+    }
+
+    private static async Task<string> SendAsync(MilterProcess milter, string ip, string identity, MtaOffer offer)
+    {
+        await using var client = await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, milter.Socket.Port!.Value));
+        await client.NegotiateAsync(offer);
+        await client.ConnectAsync("client.example", IPAddress.Parse(ip));
+        await client.HeloAsync(Helo);
+        var message = Encoding.ASCII.GetBytes($"From: Someone <{identity}>\r\nTo: bob@example.org\r\nSubject: spf\r\n\r\nhello\r\n");
+        var result = await client.SendMessageAsync(identity, ["bob@example.org"], message);
+        await client.QuitAsync();
+        Assert.True(result.EndOfMessage is not null, $"{ip} {identity}: no end of message: {result.Verdict}\n{milter.Output}");
+        var headers = result.EndOfMessage!.AddedHeaders.Where(h => h.Name == "Authentication-Results").ToList();
+        Assert.True(headers.Count == 1, $"{ip} {identity}: {headers.Count} Authentication-Results\n{milter.Output}");
+        return headers[0].Value!;
+    }
+
+    /// <summary>The result word of method <paramref name="method"/> in an Authentication-Results value ("none" when absent).</summary>
+    private static string ResultOf(string authenticationResults, string method)
+    {
+        foreach (var part in authenticationResults.Split(';'))
+        {
+            var text = part.Trim();
+            if (text.StartsWith(method + "=", StringComparison.Ordinal))
+                return new string(text[(method.Length + 1)..].TakeWhile(char.IsAsciiLetter).ToArray());
+        }
+        return "none";
+    }
+}
