@@ -1,0 +1,55 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Milters.Testing.Peers;
+
+namespace Milters.Integration.Tests.DomainKeys;
+
+/// <summary>
+/// Seeded random messages (<see cref="RandomMessages"/>) submitted on the MSA port of real Postfix and real
+/// Sendmail in front of the built host: what the MTA delivers — its own Received field and any rewriting
+/// included — carries our signature, and Mail::DKIM verifies every one.
+/// </summary>
+[Collection(MtaCollection.Name)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class RandomizedThroughMtaTests
+{
+    private const int Count = 8;
+    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("MILTERS_RANDOM_SEED"), out var s) ? s : 4870;
+    private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData(MtaKind.Postfix, "simple")]
+    [InlineData(MtaKind.Postfix, "nofws")]
+    [InlineData(MtaKind.Sendmail, "simple")]
+    [InlineData(MtaKind.Sendmail, "nofws")]
+    public void What_the_mta_delivers_mail_dkim_verifies(MtaKind kind, string canonicalization)
+    {
+        using var dk = DomainKeysMilter.Start(new JsonObject
+        {
+            ["InternalHosts"] = new JsonArray("192.0.2.255/32"),
+            ["SigningDaemons"] = new JsonArray("MSA"),
+            ["Canonicalization"] = canonicalization,
+        });
+        using var mta = MtaInstance.Start(kind, dk.Milter.Socket);
+        using var dir = new TempDir("dk-random-mta");
+        var generator = new RandomMessages(Seed);
+        var sent = new List<string>();
+        for (var i = 0; i < Count; i++)
+        {
+            var message = generator.Next().Replace("\r\n", "\n");
+            var id = message.Split('\n').First(l => l.StartsWith("Message-ID:", StringComparison.Ordinal))["Message-ID:".Length..].Trim();
+            var result = mta.Send(new SwaksMessage { From = "alice@example.com", Data = message }, submission: true);
+            Assert.True(result.Accepted, $"{result}\n{mta.Describe()}\n{dk.Milter.Output}");
+            var delivered = mta.Maildir.WaitFor(m => m.Raw.Contains(id, StringComparison.Ordinal), Delivery, id);
+            Assert.Single(delivered.HeaderValues("DomainKey-Signature"));
+            File.WriteAllBytes(dir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(delivered.Raw));
+            sent.Add(message);
+        }
+
+        var verdicts = dk.PerlVerifyBatch(dir.Path);
+        var wrong = Enumerable.Range(0, Count).Where(i => !verdicts[$"{i:D3}.eml"].StartsWith("result=pass", StringComparison.Ordinal))
+            .Select(i => $"seed {Seed}, message {i}:\n--- sent ---\n{sent[i]}\n--- delivered ---\n{File.ReadAllText(dir[$"{i:D3}.eml"])}\n--- Mail::DKIM ---\n{verdicts[$"{i:D3}.eml"]}")
+            .ToList();
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {Count} ({kind}, {canonicalization}):\n" + string.Join("\n\n", wrong));
+    }
+}
