@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Milters.Testing.Milter;
 using Milters.Testing.Peers;
 
 namespace Milters.Integration.Tests.DomainKeys;
@@ -82,6 +84,36 @@ internal sealed class DomainKeysMilter : IDisposable
             keys.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// One message through the real protocol as <paramref name="offer"/>'s MTA would send it, from client
+    /// <paramref name="ip"/> (127.0.0.1 is internal: signed); the end-of-message result.
+    /// </summary>
+    public async Task<EndOfMessageResult> SendAsync(MtaOffer offer, string ip, string message, Dictionary<string, string>? connectMacros = null)
+    {
+        await using var client = await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, Milter.Socket.Port!.Value));
+        await client.NegotiateAsync(offer);
+        if (connectMacros is not null) client.StageMacros['C'] = connectMacros;
+        await client.ConnectAsync(ip == "127.0.0.1" ? "localhost" : "relay.example.net", IPAddress.Parse(ip));
+        await client.HeloAsync("relay.example.net");
+        var result = await client.SendMessageAsync("alice@example.com", ["bob@example.org"], Encoding.UTF8.GetBytes(message));
+        await client.QuitAsync();
+        Assert.True(result.EndOfMessage is not null, $"no end of message reached: {result.Verdict}\n{Milter.Output}");
+        return result.EndOfMessage!;
+    }
+
+    /// <summary>The message as the MTA would deliver it: inserted header fields applied in order.</summary>
+    public static string Apply(string message, EndOfMessageResult eom)
+    {
+        var (headers, body) = MilterClient.SplitMessage(Encoding.UTF8.GetBytes(message));
+        var lines = headers.Select(h => $"{h.Name}:{h.Value}").ToList();
+        foreach (var m in eom.Modifications)
+        {
+            if (m.Code == 'i') lines.Insert(Math.Min(m.Index, lines.Count), $"{m.Name}:{m.Value}");
+            else if (m.Code == 'h') lines.Add($"{m.Name}:{m.Value}");
+        }
+        return string.Join("\r\n", lines) + "\r\n\r\n" + Encoding.UTF8.GetString(body);
     }
 
     /// <summary>A TXT record in zone-file syntax (absolute name, strings of at most 255 bytes).</summary>

@@ -24,33 +24,6 @@ public sealed class DomainKeysProtocolTests
         "\r\n" +
         "Hello Bob,\r\n\r\nthis is  signed.\r\n\r\n";
 
-    private static async Task<EndOfMessageResult> Send(DomainKeysMilter dk, MtaOffer offer, string ip, string message,
-        Dictionary<string, string>? connectMacros = null)
-    {
-        await using var client = await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, dk.Milter.Socket.Port!.Value));
-        await client.NegotiateAsync(offer);
-        if (connectMacros is not null) client.StageMacros['C'] = connectMacros;
-        await client.ConnectAsync(ip == "127.0.0.1" ? "localhost" : "relay.example.net", IPAddress.Parse(ip));
-        await client.HeloAsync("relay.example.net");
-        var result = await client.SendMessageAsync("alice@example.com", ["bob@example.org"], Encoding.UTF8.GetBytes(message));
-        await client.QuitAsync();
-        Assert.True(result.EndOfMessage is not null, $"no end of message reached: {result.Verdict}\n{dk.Milter.Output}");
-        return result.EndOfMessage!;
-    }
-
-    /// <summary>The message as the MTA would deliver it: inserted header fields applied in order.</summary>
-    private static string Apply(string message, EndOfMessageResult eom)
-    {
-        var (headers, body) = MilterClient.SplitMessage(Encoding.UTF8.GetBytes(message));
-        var lines = headers.Select(h => $"{h.Name}:{h.Value}").ToList();
-        foreach (var m in eom.Modifications)
-        {
-            if (m.Code == 'i') lines.Insert(Math.Min(m.Index, lines.Count), $"{m.Name}:{m.Value}");
-            else if (m.Code == 'h') lines.Add($"{m.Name}:{m.Value}");
-        }
-        return string.Join("\r\n", lines) + "\r\n\r\n" + Encoding.UTF8.GetString(body);
-    }
-
     private static MtaOffer Offer(string name) => name == "Postfix" ? MtaOffer.Postfix : MtaOffer.Sendmail;
 
     [Theory]
@@ -61,7 +34,7 @@ public sealed class DomainKeysProtocolTests
         using var dk = DomainKeysMilter.Start();
         var message = Message("signed " + mta);
 
-        var signing = await Send(dk, Offer(mta), "127.0.0.1", message);
+        var signing = await dk.SendAsync(Offer(mta), "127.0.0.1", message);
         var sig = Assert.Single(signing.AddedHeaders, h => h.Name == "DomainKey-Signature");
         Assert.Equal('i', sig.Code);
         Assert.StartsWith("a=rsa-sha1; q=dns; c=simple; d=example.com; s=dkit;", sig.Value!.TrimStart());
@@ -69,11 +42,11 @@ public sealed class DomainKeysProtocolTests
         // Signing verifies nothing: AuthResults reports none.
         Assert.Contains(signing.AddedHeaders, h => h.Name == "Authentication-Results" && h.Value!.Trim() == $"{DomainKeysMilter.AuthservId}; none");
 
-        var signed = Apply(message, signing);
+        var signed = DomainKeysMilter.Apply(message, signing);
         var (perlPass, perlOutput) = dk.PerlVerify(Encoding.UTF8.GetBytes(signed));
         Assert.True(perlPass, perlOutput + "\n" + signed);
 
-        var verifying = await Send(dk, Offer(mta), "203.0.113.9", signed);
+        var verifying = await dk.SendAsync(Offer(mta), "203.0.113.9", signed);
         Assert.DoesNotContain(verifying.AddedHeaders, h => h.Name == "DomainKey-Signature");
         var ar = Assert.Single(verifying.AddedHeaders, h => h.Name == "Authentication-Results").Value!;
         Assert.Contains("domainkeys=pass", ar);
@@ -87,7 +60,7 @@ public sealed class DomainKeysProtocolTests
     {
         using var dk = DomainKeysMilter.Start(new JsonObject { ["Actions"] = new JsonObject { ["BadSignature"] = "Reject" } });
         var message = Message("tampered");
-        var signed = Apply(message, await Send(dk, MtaOffer.Postfix, "127.0.0.1", message));
+        var signed = DomainKeysMilter.Apply(message, await dk.SendAsync(MtaOffer.Postfix, "127.0.0.1", message));
         var tampered = signed.Replace("this is  signed.", "this is  changed.");
         Assert.False(dk.PerlVerify(Encoding.UTF8.GetBytes(tampered)).Pass);
 
@@ -104,9 +77,9 @@ public sealed class DomainKeysProtocolTests
     {
         // The seed: signs only mail submitted on the MSA port ({daemon_name} MSA); swaks and Postfix are local.
         using var dk = DomainKeysMilter.Start(new JsonObject { ["InternalHosts"] = new JsonArray("192.0.2.255/32"), ["SigningDaemons"] = new JsonArray("MSA") });
-        var msa = await Send(dk, MtaOffer.Postfix, "127.0.0.1", Message("msa"), new() { ["{daemon_name}"] = "MSA" });
+        var msa = await dk.SendAsync(MtaOffer.Postfix, "127.0.0.1", Message("msa"), new() { ["{daemon_name}"] = "MSA" });
         Assert.Contains(msa.AddedHeaders, h => h.Name == "DomainKey-Signature");
-        var mta = await Send(dk, MtaOffer.Postfix, "127.0.0.1", Message("mta"), new() { ["{daemon_name}"] = "MTA" });
+        var mta = await dk.SendAsync(MtaOffer.Postfix, "127.0.0.1", Message("mta"), new() { ["{daemon_name}"] = "MTA" });
         Assert.DoesNotContain(mta.AddedHeaders, h => h.Name == "DomainKey-Signature");
         Assert.Contains(mta.AddedHeaders, h => h.Name == "Authentication-Results" && h.Value!.Contains("domainkeys=none"));
     }

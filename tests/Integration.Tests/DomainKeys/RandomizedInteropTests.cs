@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Milters.Testing.Milter;
@@ -22,31 +21,6 @@ public sealed class RandomizedInteropTests
     {
         var generator = new RandomMessages(Seed);
         return Enumerable.Range(0, Count).Select(_ => generator.Next()).ToList();
-    }
-
-    private static async Task<EndOfMessageResult> SendAsync(DomainKeysMilter dk, MtaOffer offer, string ip, string message)
-    {
-        await using var client = await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, dk.Milter.Socket.Port!.Value));
-        await client.NegotiateAsync(offer);
-        await client.ConnectAsync(ip == "127.0.0.1" ? "localhost" : "relay.example.net", IPAddress.Parse(ip));
-        await client.HeloAsync("relay.example.net");
-        var result = await client.SendMessageAsync("alice@example.com", ["bob@example.org"], Encoding.UTF8.GetBytes(message));
-        await client.QuitAsync();
-        Assert.True(result.EndOfMessage is not null, $"no end of message reached: {result.Verdict}\n{dk.Milter.Output}");
-        return result.EndOfMessage!;
-    }
-
-    /// <summary>The message as the MTA would deliver it: inserted header fields applied in order.</summary>
-    private static string Apply(string message, EndOfMessageResult eom)
-    {
-        var (headers, body) = MilterClient.SplitMessage(Encoding.UTF8.GetBytes(message));
-        var lines = headers.Select(h => $"{h.Name}:{h.Value}").ToList();
-        foreach (var m in eom.Modifications)
-        {
-            if (m.Code == 'i') lines.Insert(Math.Min(m.Index, lines.Count), $"{m.Name}:{m.Value}");
-            else if (m.Code == 'h') lines.Add($"{m.Name}:{m.Value}");
-        }
-        return string.Join("\r\n", lines) + "\r\n\r\n" + Encoding.UTF8.GetString(body);
     }
 
     /// <summary>One letter of the body changed (null for a body without letters).</summary>
@@ -75,9 +49,9 @@ public sealed class RandomizedInteropTests
         var signed = new List<string>();
         for (var i = 0; i < messages.Count; i++)
         {
-            var eom = await SendAsync(dk, i % 2 == 0 ? MtaOffer.Postfix : MtaOffer.Sendmail, "127.0.0.1", messages[i]);
+            var eom = await dk.SendAsync(i % 2 == 0 ? MtaOffer.Postfix : MtaOffer.Sendmail, "127.0.0.1", messages[i]);
             Assert.True(eom.AddedHeaders.Any(h => h.Name == "DomainKey-Signature"), Describe(i, messages[i]) + "\n" + dk.Milter.Output);
-            signed.Add(Apply(messages[i], eom));
+            signed.Add(DomainKeysMilter.Apply(messages[i], eom));
             File.WriteAllBytes(dir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(signed[i]));
             var changed = ChangeBody(signed[i]);
             if (changed is not null) File.WriteAllBytes(dir[$"{i:D3}-changed.eml"], Encoding.UTF8.GetBytes(changed));
@@ -111,12 +85,12 @@ public sealed class RandomizedInteropTests
         {
             var signed = Encoding.UTF8.GetString(File.ReadAllBytes(dir[$"{i:D3}.eml.signed"]));
             var offer = i % 2 == 0 ? MtaOffer.Postfix : MtaOffer.Sendmail;
-            var results = AuthenticationResults(await SendAsync(dk, offer, "203.0.113.9", signed));
+            var results = AuthenticationResults(await dk.SendAsync(offer, "203.0.113.9", signed));
             if (!results.Contains("domainkeys=pass", StringComparison.Ordinal)) wrong.Add($"{Describe(i, signed)}\nours: {results}");
 
             var changed = ChangeBody(signed);
             if (changed is null) continue;
-            var changedResults = AuthenticationResults(await SendAsync(dk, offer, "203.0.113.9", changed));
+            var changedResults = AuthenticationResults(await dk.SendAsync(offer, "203.0.113.9", changed));
             if (!changedResults.Contains("domainkeys=fail", StringComparison.Ordinal)) wrong.Add($"{Describe(i, changed)}\nours on the changed body: {changedResults}");
         }
         Assert.True(wrong.Count == 0, $"{wrong.Count} of {messages.Count} ({method}):\n" + string.Join("\n\n", wrong) + "\n" + dk.Milter.Output);
@@ -155,7 +129,7 @@ public sealed class RandomizedInteropTests
         for (var i = 0; i < messages.Count; i++)
         {
             var theirs = verdicts[$"{i:D3}.eml"];
-            var ours = AuthenticationResults(await SendAsync(dk, MtaOffer.Postfix, "203.0.113.9", rewritten[i]));
+            var ours = AuthenticationResults(await dk.SendAsync(MtaOffer.Postfix, "203.0.113.9", rewritten[i]));
             var theyPass = theirs.StartsWith("result=pass", StringComparison.Ordinal);
             var wePass = ours.Contains("domainkeys=pass", StringComparison.Ordinal);
             if (!theyPass || !wePass) wrong.Add($"{Describe(i, rewritten[i])}\nMail::DKIM: {theirs}\nours: {ours}");
@@ -199,7 +173,7 @@ public sealed class RandomizedInteropTests
         for (var i = 0; i < messages.Count; i++)
         {
             var theirs = verdicts[$"{i:D3}.eml"].Split('\n')[0]["result=".Length..];
-            var ours = AuthenticationResults(await SendAsync(dk, MtaOffer.Postfix, "203.0.113.9", moved[i]));
+            var ours = AuthenticationResults(await dk.SendAsync(MtaOffer.Postfix, "203.0.113.9", moved[i]));
             var oursToken = Verdict(ours);
             seen.Add(theirs);
             if (theirs != oursToken) wrong.Add($"seed {Seed}, record r{i}: \"{records[i]}\"\nMail::DKIM: {verdicts[$"{i:D3}.eml"]}\nours: {ours}");
@@ -267,7 +241,7 @@ public sealed class RandomizedInteropTests
         for (var i = 0; i < changed.Count; i++)
         {
             var theirs = verdicts[$"{i:D3}.eml"];
-            var ours = AuthenticationResults(await SendAsync(dk, i % 2 == 0 ? MtaOffer.Sendmail : MtaOffer.Postfix, "203.0.113.9", changed[i]));
+            var ours = AuthenticationResults(await dk.SendAsync(i % 2 == 0 ? MtaOffer.Sendmail : MtaOffer.Postfix, "203.0.113.9", changed[i]));
             var theirToken = theirs.Split('\n')[0]["result=".Length..];
             var ourToken = Verdict(ours);
             var expected = (string?)changes[i][2] ?? theirToken;
@@ -374,7 +348,7 @@ public sealed class RandomizedInteropTests
         var damaged = new List<string>();
         for (var i = 0; i < messages.Count; i++)
         {
-            var signed = Apply(messages[i], await SendAsync(dk, MtaOffer.Postfix, "127.0.0.1", messages[i]));
+            var signed = DomainKeysMilter.Apply(messages[i], await dk.SendAsync(MtaOffer.Postfix, "127.0.0.1", messages[i]));
             damaged.Add(Damage(signed, random));
             File.WriteAllBytes(dir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(damaged[i]));
         }
@@ -384,7 +358,7 @@ public sealed class RandomizedInteropTests
         for (var i = 0; i < messages.Count; i++)
         {
             var theirs = verdicts[$"{i:D3}.eml"];
-            var ours = AuthenticationResults(await SendAsync(dk, i % 2 == 0 ? MtaOffer.Sendmail : MtaOffer.Postfix, "203.0.113.9", damaged[i]));
+            var ours = AuthenticationResults(await dk.SendAsync(i % 2 == 0 ? MtaOffer.Sendmail : MtaOffer.Postfix, "203.0.113.9", damaged[i]));
             var theirToken = theirs.Split('\n')[0]["result=".Length..];
             seen.Add(theirToken);
             if (theirToken != Verdict(ours)) wrong.Add($"{Describe(i, damaged[i])}\nMail::DKIM: {theirs}\nours: {ours}");
