@@ -26,7 +26,11 @@ public sealed class HeaderField
     /// <summary><see cref="RawValue"/> decoded as UTF-8 (invalid bytes replaced), leading white space kept.</summary>
     public string Value => value ??= Encoding.UTF8.GetString(RawValue.Span);
 
-    public bool Is(string name) => string.Equals(Name, name, StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Case-insensitive, and blind to white space between the name and the colon ("Subject :", RFC 5322 §4.5.3
+    /// obs-optional), which is not part of the name; <see cref="Name"/> itself keeps it, as the MTA passed it.
+    /// </summary>
+    public bool Is(string name) => Name.AsSpan().TrimEnd(" \t").Equals(name, StringComparison.OrdinalIgnoreCase);
 
     public override string ToString() => $"{Name}:{Value}";
 }

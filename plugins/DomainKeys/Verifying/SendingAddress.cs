@@ -30,13 +30,49 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
 
     public static SendingAddress? Parse(string value, bool fromSender)
     {
-        if (!InternetAddressList.TryParse(ParserOptions.Default, value, out var list)) return null;
+        if (!InternetAddressList.TryParse(ParserOptions.Default, WithoutSpaceInAngleAddress(value), out var list)) return null;
         var mailbox = list.Mailboxes.FirstOrDefault();
         if (mailbox is null) return null;
         var address = mailbox.Address;
         var at = address.LastIndexOf('@');
         if (at <= 0 || at == address.Length - 1) return null;
         return new SendingAddress(address, address[..at], address[(at + 1)..].TrimEnd('.').ToLowerInvariant(), fromSender);
+    }
+
+    /// <summary>
+    /// White space inside the first &lt;…&gt; taken out (not inside quoted strings): "&lt;alice @ example.c om&gt;" reads
+    /// as alice@example.com, as Mail::DKIM (Mail::Address) reads it — the identity both verifiers check must be
+    /// the same address. MimeKit alone would stop at the first space of the domain.
+    /// </summary>
+    private static string WithoutSpaceInAngleAddress(string value)
+    {
+        var open = -1;
+        bool quoted = false, escaped = false;
+        var comment = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (escaped) { escaped = false; continue; }
+            if (c == '\\' && (quoted || comment > 0)) { escaped = true; continue; }
+            if (quoted) { if (c == '"') quoted = false; continue; }
+            if (c == '(') { comment++; continue; }
+            if (comment > 0) { if (c == ')') comment--; continue; }
+            if (c == '"') { quoted = true; continue; }
+            if (c == '<') { open = i; break; }
+        }
+        if (open < 0) return value;
+        var close = value.IndexOf('>', open);
+        if (close < 0) return value;
+        var inner = new System.Text.StringBuilder(close - open);
+        quoted = false;
+        for (var i = open + 1; i < close; i++)
+        {
+            var c = value[i];
+            if (c == '"') quoted = !quoted;
+            if (!quoted && c is ' ' or '\t' or '\r' or '\n') continue;
+            inner.Append(c);
+        }
+        return string.Concat(value.AsSpan(0, open + 1), inner.ToString(), value.AsSpan(close));
     }
 
     /// <summary>Is <paramref name="domain"/> the address's domain or one of its parents (RFC 4870 §3.5 step 4)?</summary>

@@ -71,7 +71,10 @@ public sealed class DnsClientResolver : IDnsResolver
         }
         catch (ArgumentException e)
         {
-            return DnsAnswer<T>.Of(DnsStatus.Error, $"invalid name \"{name}\": {e.Message}");
+            // A name that cannot be asked for cannot exist: NXDOMAIN, not a temporary error. A selector with a tab
+            // in it (a damaged DomainKey-Signature) must not tempfail the message for ever; for SPF it is a void
+            // lookup, as a resolver that sends such a name gets NXDOMAIN back.
+            return DnsAnswer<T>.Of(DnsStatus.NxDomain, $"invalid name \"{name}\": {e.Message}");
         }
 
         IDnsQueryResponse response;

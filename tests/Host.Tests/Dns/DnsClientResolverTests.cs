@@ -119,6 +119,16 @@ public class DnsClientResolverTests(BindFixture bind) : IClassFixture<BindFixtur
     }
 
     [Fact]
+    public async Task A_name_that_cannot_be_asked_for_does_not_exist_rather_than_failing_for_now()
+    {
+        // A damaged DomainKey-Signature (s= with a tab in it) must give "no key", not tempfail the message.
+        var answer = await resolver.QueryTxtAsync("dk\tit._domainkey.example.com");
+        Assert.Equal(DnsStatus.NxDomain, answer.Status);
+        Assert.False(answer.IsTemporaryError);
+        Assert.Contains("invalid name", answer.Error);
+    }
+
+    [Fact]
     public async Task ServFail_and_timeout_are_temporary_errors()
     {
         var servfail = await resolver.QueryTxtAsync("x.broken.example");

@@ -32,6 +32,13 @@ internal sealed class RandomMessages(int seed)
         };
         for (var i = random.Next(4); i > 0; i--)
             fields.Add($"X-Random-{random.Next(3)}:{RandomValue()}");
+        // Now and then a Sender (the DomainKeys identity when present, RFC 4870 §3.2), sometimes for a From of
+        // another domain: signed as the Sender's domain, verified against it.
+        if (random.Next(6) == 0)
+        {
+            fields.Add($"Sender: {Pick("carol@example.com", "Carol <carol@example.com>")}");
+            if (random.Next(2) == 0) fields[0] = "From: Dave <dave@example.net>";
+        }
         Shuffle(fields);
         headers.AddRange(fields);
 
