@@ -24,8 +24,10 @@ internal static class ForgedHeaders
             if (!h.Is(AuthResultsParser.FieldName)) continue;
             occurrence++;
             var id = AuthservIdReader.Read(h.Value);
+            // The name as spelled, without white space before the colon: "Authentication-Results :" (RFC 5322
+            // obs-optional) is this field too, and SMFIR_CHGHEADER takes a name without white space.
             if (removal == Removal.All || ours.IsOurs(id))
-                found.Add(new ForgedHeader(h.Name, occurrence, id));
+                found.Add(new ForgedHeader(h.Name.TrimEnd(' ', '\t'), occurrence, id));
         }
         found.Reverse();
         return found;

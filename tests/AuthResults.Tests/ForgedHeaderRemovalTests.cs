@@ -56,6 +56,22 @@ public class ForgedHeaderRemovalTests
         }
     }
 
+    /// <summary>"Authentication-Results :" (white space before the colon, RFC 5322 obs-optional) is the same field.</summary>
+    [Fact]
+    public async Task A_forged_header_written_with_space_before_the_colon_goes_too()
+    {
+        var context = new FakeMessageContext()
+            .Header("Authentication-Results ", " mx.example.com; dkim=pass header.d=example.com")
+            .Header("Authentication-Results", " other.example.org; none")
+            .Header("Authentication-Results\t", " mx.example.com; spf=pass")
+            .Header("From", " a@example.com");
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(Config), context);
+
+        var deletions = context.QueuedEdits.Queued.Where(e => e.Kind == MessageEditKind.ChangeHeader).ToList();
+        Assert.Equal([3, 1], deletions.Select(d => d.Index));
+        Assert.All(deletions, d => Assert.Equal("Authentication-Results", d.Name));
+    }
+
     [Fact]
     public async Task Headers_from_an_internal_host_are_kept()
     {

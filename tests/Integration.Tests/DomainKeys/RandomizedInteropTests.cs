@@ -364,7 +364,7 @@ public sealed class RandomizedInteropTests
             seen.Add(theirToken);
             if (theirToken != Verdict(ours)) wrong.Add($"{Describe(i, damaged[i])}\nMail::DKIM: {theirs}\nours: {ours}");
         }
-        Assert.True(wrong.Count == 0, $"{wrong.Count} of {messages.Count} ({canonicalization}):\n" + string.Join("\n\n", wrong));
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {messages.Count} ({canonicalization}):\n" + string.Join("\n\n", wrong) + (wrong.Count > 0 ? "\n--- milter ---\n" + dk.Milter.Output : ""));
         Assert.True(seen.Count >= 2, "the changes should not all give one verdict: " + string.Join(", ", seen));
     }
 
