@@ -324,7 +324,7 @@ public sealed class RandomizedInteropTests
     }
 
     /// <summary>Our Authentication-Results in Mail::DKIM's words: pass, fail, invalid (permerror), none.</summary>
-    private static string Verdict(string authenticationResults) =>
+    internal static string Verdict(string authenticationResults) =>
         authenticationResults.Contains("domainkeys=pass", StringComparison.Ordinal) ? "pass"
         : authenticationResults.Contains("domainkeys=fail", StringComparison.Ordinal) ? "fail"
         : authenticationResults.Contains("domainkeys=permerror", StringComparison.Ordinal) ? "invalid"

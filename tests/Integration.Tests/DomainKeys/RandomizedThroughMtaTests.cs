@@ -54,4 +54,48 @@ public sealed class RandomizedThroughMtaTests
             .ToList();
         Assert.True(wrong.Count == 0, $"{wrong.Count} of {Count} ({kind}, {canonicalization}):\n" + string.Join("\n\n", wrong));
     }
+
+    /// <summary>
+    /// The other way: the random messages signed by Mail::DKIM (nofws) come in on the MTA port; our verdict on
+    /// what the MTA delivers is Mail::DKIM's verdict on the same delivered copy. (Sendmail may rewrite a header
+    /// and put it above the signature — seen with a From written without a space after the colon —; both then
+    /// find no signed From.)
+    /// </summary>
+    [Theory]
+    [InlineData(MtaKind.Postfix)]
+    [InlineData(MtaKind.Sendmail)]
+    public void What_mail_dkim_signed_we_judge_as_it_does_behind_the_mta(MtaKind kind)
+    {
+        using var dk = DomainKeysMilter.Start(new JsonObject { ["InternalHosts"] = new JsonArray("192.0.2.255/32") });
+        using var mta = MtaInstance.Start(kind, dk.Milter.Socket);
+        using var dir = new TempDir("dk-random-mta-in");
+        using var deliveredDir = new TempDir("dk-random-mta-delivered");
+        var generator = new RandomMessages(Seed);
+        for (var i = 0; i < Count; i++) File.WriteAllBytes(dir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(generator.Next()));
+        dk.PerlSignBatch(dir.Path, "nofws");
+
+        var ours = new List<string>();
+        for (var i = 0; i < Count; i++)
+        {
+            var signed = File.ReadAllText(dir[$"{i:D3}.eml.signed"]).Replace("\r\n", "\n");
+            var id = signed.Split('\n').First(l => l.StartsWith("Message-ID:", StringComparison.Ordinal))["Message-ID:".Length..].Trim();
+            var result = mta.Send(new SwaksMessage { From = "alice@example.com", Data = signed });
+            Assert.True(result.Accepted, $"{result}\n{mta.Describe()}\n{dk.Milter.Output}");
+            var delivered = mta.Maildir.WaitFor(m => m.Raw.Contains(id, StringComparison.Ordinal), Delivery, id);
+            ours.Add(delivered.HeaderValues("Authentication-Results")
+                .FirstOrDefault(v => v.TrimStart().StartsWith(DomainKeysMilter.AuthservId, StringComparison.Ordinal)) ?? "(no Authentication-Results of ours)");
+            File.WriteAllBytes(deliveredDir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(delivered.Raw));
+        }
+
+        var verdicts = dk.PerlVerifyBatch(deliveredDir.Path);
+        var wrong = new List<string>();
+        for (var i = 0; i < Count; i++)
+        {
+            var theirs = verdicts[$"{i:D3}.eml"];
+            if (theirs.Split('\n')[0]["result=".Length..] != RandomizedInteropTests.Verdict(ours[i]))
+                wrong.Add($"seed {Seed}, message {i}:\n--- delivered ---\n{File.ReadAllText(deliveredDir[$"{i:D3}.eml"])}\n--- Mail::DKIM ---\n{theirs}");
+        }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {Count} ({kind}):\n" + string.Join("\n\n", wrong) + "\n--- milter ---\n" + dk.Milter.Output);
+        Assert.Contains(ours, v => v.Contains("domainkeys=pass", StringComparison.Ordinal));
+    }
 }
