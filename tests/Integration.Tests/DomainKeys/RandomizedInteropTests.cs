@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Milters.Testing.Milter;
 using Milters.Testing.Peers;
+using Milters.Testing;
 
 namespace Milters.Integration.Tests.DomainKeys;
 
@@ -15,7 +16,7 @@ namespace Milters.Integration.Tests.DomainKeys;
 public sealed class RandomizedInteropTests
 {
     private const int Count = 30;
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("MILTERS_RANDOM_SEED"), out var s) ? s : 4870;
+    private static readonly int Seed = RandomSeed.Or(4870);
 
     private static List<string> Messages()
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Milters.Testing.Peers;
+using Milters.Testing;
 
 namespace Milters.Integration.Tests.DomainKeys;
 
@@ -15,7 +16,7 @@ namespace Milters.Integration.Tests.DomainKeys;
 public sealed class RandomizedThroughMtaTests
 {
     private const int Count = 8;
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("MILTERS_RANDOM_SEED"), out var s) ? s : 4870;
+    private static readonly int Seed = RandomSeed.Or(4870);
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(60);
 
     [Theory]

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Milters.Testing.Milter;
 using Milters.Testing.Peers;
 using Milters.Testing.Spf;
+using Milters.Testing;
 
 namespace Milters.Integration.Tests.SenderId;
 
@@ -18,16 +19,14 @@ namespace Milters.Integration.Tests.SenderId;
 public sealed class RandomizedSpfThroughMilterTests
 {
     private const int Count = 40;
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("MILTERS_RANDOM_SEED"), out var s) ? s : 4406;
+    private static readonly int Seed = RandomSeed.Or(4406);
     private const string Helo = "helo.example";
 
     [Fact]
     public async Task Spf_and_sender_id_results_are_those_of_mail_spf()
     {
         var policies = RandomPolicies.Generate(Count, Seed);
-        var dnsOptions = new DnsServerOptions();
-        dnsOptions.ZoneTexts.Add(RandomPolicies.Zone(policies));
-        using var dns = DnsServer.Start(dnsOptions);
+        using var dns = RandomPolicies.StartDns(policies);
         // Mail::SPF never applies v=spf1 to the pra scope; ours is told the same so both answer one question.
         using var milter = SenderIdMilter.Start(dns, new JsonObject { ["UseSpf1ForPra"] = false });
         using var dir = new TempDir("sid-random");

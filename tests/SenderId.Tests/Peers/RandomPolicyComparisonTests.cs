@@ -3,6 +3,7 @@ using Milters.SenderId.Spf;
 using Milters.Testing.Peers;
 using Milters.Testing.Spf;
 using Xunit.Abstractions;
+using Milters.Testing;
 
 namespace Milters.SenderId.Tests.Peers;
 
@@ -12,16 +13,14 @@ namespace Milters.SenderId.Tests.Peers;
 /// </summary>
 public sealed class RandomPolicyComparisonTests(ITestOutputHelper output)
 {
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("MILTERS_RANDOM_SEED"), out var s) ? s : 7208;
+    private static readonly int Seed = RandomSeed.Or(7208);
     private const int Count = 40;
 
     [Fact]
     public async Task SameResultsAsMailSpf()
     {
         var policies = RandomPolicies.Generate(Count, Seed);
-        var options = new DnsServerOptions();
-        options.ZoneTexts.Add(RandomPolicies.Zone(policies));
-        using var dns = DnsServer.Start(options);
+        using var dns = RandomPolicies.StartDns(policies);
         // Mail::SPF never applies v=spf1 to the pra scope, so ours is asked the same way here.
         var evaluator = new SpfEvaluator(new Milters.Host.Dns.DnsClientResolver(
             new Milters.Host.Dns.DnsOptions([IPEndPoint.Parse(dns.Endpoint)], TimeSpan.FromSeconds(2), 1, false)),

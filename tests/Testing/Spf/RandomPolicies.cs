@@ -1,4 +1,5 @@
 using System.Text;
+using Milters.Testing.Peers;
 
 namespace Milters.Testing.Spf;
 
@@ -103,6 +104,14 @@ public static class RandomPolicies
     private static string Pick(Random r, params string[] choices) => choices[r.Next(choices.Length)];
 
     private static string Cidr(Random r) => r.Next(4) switch { 0 => "/24", 1 => "//64", 2 => "/30//48", _ => "" };
+
+    /// <summary>A real DNS server (tests/peers/dns.sh) serving <see cref="Zone"/> for <paramref name="policies"/>.</summary>
+    public static DnsServer StartDns(IEnumerable<Policy> policies)
+    {
+        var options = new DnsServerOptions();
+        options.ZoneTexts.Add(Zone(policies));
+        return DnsServer.Start(options);
+    }
 
     public static string Zone(IEnumerable<Policy> policies)
     {
