@@ -13,7 +13,10 @@ namespace Milters.Testing.Spf;
 /// ignores the rest; RFC 7208 §4.6.4 wants a permerror when an 11th is needed: Spf/MxLimitTests), "ip6:::/0"
 /// (it matches IPv4 clients as IPv4-mapped addresses; RFC 7208 §5: "IPv4 &lt;ip&gt; addresses are only listed in an
 /// SPF record using the ip4 mechanism"), and a bad macro such as "%{x}" (it fails only when it reaches the term;
-/// RFC 7208 §4.6: a syntax error anywhere makes the record a permerror). And every host with MX records has both
+/// RFC 7208 §4.6: a syntax error anywhere makes the record a permerror), and a redirect= in a record whose
+/// "include:chain1" reaches the tenth lookup (Mail::SPF counts the redirect before it looks whether a mechanism
+/// matched, so a match at the tenth lookup becomes its permerror; RFC 7208 §4.6.4 counts terms evaluated, and §6.1
+/// evaluates redirect only when none matched: Spf/LookupLimitTests). And every host with MX records has both
 /// kinds of address: which exchange is asked first decides void-lookup counts, and Mail::SPF takes the DNS
 /// server's order, which BIND varies.
 /// </summary>
@@ -71,7 +74,9 @@ public static class RandomPolicies
         var terms = new List<string>();
         var n = random.Next(1, 5);
         for (var t = 0; t < n; t++) terms.Add(Qualifier(random) + Mechanism(random, i));
-        if (random.Next(4) == 0) terms.Add($"redirect={Pick(random, "incp", "incs", "norec", "two", "chain1", "nonexistent")}.{Base}");
+        // Not after the 8-lookup include chain: Mail::SPF counts a redirect= it never reaches (see above).
+        var chained = terms.Any(t => t.Contains("include:chain1", StringComparison.Ordinal));
+        if (random.Next(4) == 0 && !chained) terms.Add($"redirect={Pick(random, "incp", "incs", "norec", "two", "chain1", "nonexistent")}.{Base}");
         else terms.Add(Qualifier(random) + Pick(random, "all", "all", "all", "ALL"));
         if (random.Next(8) == 0) terms.Insert(random.Next(terms.Count), "x-note=%{d}");
         if (random.Next(10) == 0) terms.Add($"exp=explain.{Base}");
