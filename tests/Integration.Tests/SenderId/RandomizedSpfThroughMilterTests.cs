@@ -35,7 +35,7 @@ public sealed class RandomizedSpfThroughMilterTests
         // One in five from the null reverse-path, HELO naming the policy's domain: then the envelope check is
         // of postmaster@HELO (RFC 7208 §2.4).
         var asked = policies.Select(p => (Policy: p, Ip: RandomPolicies.Clients[random.Next(RandomPolicies.Clients.Length)],
-            Identity: $"{(random.Next(3) == 0 ? "first.last" : "user")}@{p.Domain}", NullSender: random.Next(5) == 0)).ToList();
+            Identity: $"{RandomPolicies.LocalPart(random)}@{p.Domain}", NullSender: random.Next(5) == 0)).ToList();
         var questions = dir["questions.txt"];
         File.WriteAllLines(questions, asked.SelectMany(a => new[]
         {

@@ -31,7 +31,7 @@ public sealed class RandomPolicyComparisonTests(ITestOutputHelper output)
         foreach (var p in policies)
         {
             var ip = RandomPolicies.Clients[random.Next(RandomPolicies.Clients.Length)];
-            var identity = "user@" + p.Domain;
+            var identity = RandomPolicies.LocalPart(random) + "@" + p.Domain;
             var scopes = p.PraRecord is null ? new[] { "mfrom" } : new[] { "mfrom", "pra" };
             foreach (var scope in scopes)
             {

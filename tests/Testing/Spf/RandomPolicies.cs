@@ -7,7 +7,9 @@ namespace Milters.Testing.Spf;
 /// Random but reproducible SPF policies (fixed seed) over a small world of hosts, for comparing our evaluator
 /// with Mail::SPF on records nobody wrote by hand: qualifiers, ip4/ip6 with CIDR, a/mx with dual CIDR, include,
 /// redirect, exists with macros, ptr, void names, include/redirect to names without a record, with two records
-/// or past the lookup limit, unknown mechanisms and modifiers, exp=, and occasional syntax errors.
+/// or past the lookup limit, macros in targets (include:%{d3}, redirect=%{d2}) and with transformers and
+/// delimiters (%{l1r-}, %{d2r}, %{ir.}, URL-escaped %{L}) over varied local parts, unknown mechanisms and
+/// modifiers, exp=, and occasional syntax errors.
 /// Left out because Mail::SPF 2.9.0 follows RFC 4408 there, not RFC 7208: an upper-case "V=SPF1" (it finds no
 /// record; RFC 7208 §4.5 and the suite's "case-insensitive" test want it read) and more than 10 MX records (it
 /// ignores the rest; RFC 7208 §4.6.4 wants a permerror when an 11th is needed: Spf/MxLimitTests), "ip6:::/0"
@@ -16,7 +18,10 @@ namespace Milters.Testing.Spf;
 /// RFC 7208 §4.6: a syntax error anywhere makes the record a permerror), and a redirect= in a record whose
 /// "include:chain1" reaches the tenth lookup (Mail::SPF counts the redirect before it looks whether a mechanism
 /// matched, so a match at the tenth lookup becomes its permerror; RFC 7208 §4.6.4 counts terms evaluated, and §6.1
-/// evaluates redirect only when none matched: Spf/LookupLimitTests). And every host with MX records has both
+/// evaluates redirect only when none matched: Spf/LookupLimitTests), and a name that exists only as an upper-case
+/// macro's URL-escaped expansion ("x%2Btag" for %{L} of x+tag: Mail::SPF lower-cases the whole domain-spec when it
+/// parses the record, so %{L} becomes %{l} and is not escaped; RFC 7208 §7.3 escapes it: MacroExpanderTests).
+/// And every host with MX records has both
 /// kinds of address: which exchange is asked first decides void-lookup counts, and Mail::SPF takes the DNS
 /// server's order, which BIND varies.
 /// </summary>
@@ -50,6 +55,8 @@ public static class RandomPolicies
         chain4.rnd.sid.example. IN TXT "v=spf1 a:h2.rnd.sid.example a:h3.rnd.sid.example include:chain5.rnd.sid.example -all"
         chain5.rnd.sid.example. IN TXT "v=spf1 a:h1.rnd.sid.example a:h2.rnd.sid.example ip4:203.0.113.0/24 -all"
         user.l.rnd.sid.example. IN A  127.0.0.2
+        rnd.sid.example.      IN TXT  "v=spf1 ip4:192.0.2.0/25 ip6:2001:db8::/48 -all"
+        last.y.rnd.sid.example. IN A  127.0.0.2
         9.113.0.203.r.rnd.sid.example. IN A 127.0.0.2
         """;
 
@@ -76,7 +83,8 @@ public static class RandomPolicies
         for (var t = 0; t < n; t++) terms.Add(Qualifier(random) + Mechanism(random, i));
         // Not after the 8-lookup include chain: Mail::SPF counts a redirect= it never reaches (see above).
         var chained = terms.Any(t => t.Contains("include:chain1", StringComparison.Ordinal));
-        if (random.Next(4) == 0 && !chained) terms.Add($"redirect={Pick(random, "incp", "incs", "norec", "two", "chain1", "nonexistent")}.{Base}");
+        if (random.Next(4) == 0 && !chained)
+            terms.Add("redirect=" + Pick(random, $"incp.{Base}", $"incs.{Base}", $"norec.{Base}", $"two.{Base}", $"chain1.{Base}", $"nonexistent.{Base}", "%{d3}", "%{d2}"));
         else terms.Add(Qualifier(random) + Pick(random, "all", "all", "all", "ALL"));
         if (random.Next(8) == 0) terms.Insert(random.Next(terms.Count), "x-note=%{d}");
         if (random.Next(10) == 0) terms.Add($"exp=explain.{Base}");
@@ -86,7 +94,7 @@ public static class RandomPolicies
 
     private static string Qualifier(Random r) => r.Next(6) switch { 0 => "-", 1 => "~", 2 => "?", 3 => "+", _ => "" };
 
-    private static string Mechanism(Random r, int i) => r.Next(16) switch
+    private static string Mechanism(Random r, int i) => r.Next(18) switch
     {
         0 => $"ip4:192.0.2.{r.Next(0, 256)}/{r.Next(20, 33)}",
         1 => $"ip4:198.51.100.0/{r.Next(16, 33)}",
@@ -103,8 +111,13 @@ public static class RandomPolicies
         12 => $"exists:{Pick(r, "%{l}.l", "%{ir}.r", "%{i}.bl", "%{d2}.x", "%{o}.x", "%{l-}.x", "%{h}.x", "%{v}.x", "%{s}.x")}.{Base}",
         13 => Pick(r, "a", "mx", "a/24", "ptr", "A:h1." + Base, "ip4:0.0.0.0/0", "ip6:2001:db8::/32", "ip4:192.0.2.10"),
         14 => Pick(r, "ip4:192.0.2", "ip6:2001:db8::/129", "include", "ip4:192.0.2.1/"), // syntax errors
+        15 => Pick(r, "include:%{d3}", "include:%{d2}", "a:%{d3}", "mx:%{d3}/24", "a:%{o}", "ptr:%{d3}"), // macro targets
+        16 => $"exists:{Pick(r, "%{L}.l", "%{l1}.y", "%{l1r-}.y", "%{l1r.}.y", "%{d2r}.x", "%{ir.}.r", "%{i1r}.x", "%{d}.x")}.{Base}",
         _ => r.Next(3) == 0 ? "ip4:192.0.2.1/40" : $"mx:nomx{i}.{Base}", // a syntax error now and then
     };
+
+    /// <summary>A local part for the identity: plain, dotted, with a hyphen or a plus (which %{L} escapes), mixed case.</summary>
+    public static string LocalPart(Random r) => Pick(r, "user", "user", "first.last", "a-b.last", "x+tag", "Mixed.Case");
 
     private static string Pick(Random r, params string[] choices) => choices[r.Next(choices.Length)];
 
