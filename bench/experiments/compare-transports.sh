@@ -23,16 +23,14 @@ start_milters a-tcp; start_milters a-unix
 env $B_ENV bash -c ". '$ROOT/bench/scripts/lib.sh'; start_milters b-tcp; start_milters b-unix"
 trap 'for n in a-tcp b-tcp a-unix b-unix; do stop_milters $n; done' EXIT
 
-cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-socket_of() { sed -n 's/.*"Socket": "\([^"]*\)".*/\1/p' "$WORK/$1/milters.json"; }
-for name in a-tcp b-tcp a-unix b-unix; do "$LOADGEN" --socket "$(socket_of $name)" --connections 8 --count 20000 --quiet >/dev/null; done
+for name in a-tcp b-tcp a-unix b-unix; do "$LOADGEN" --socket "$(milters_socket $name)" --connections 8 --count 20000 --quiet >/dev/null; done
 
 for round in $(seq 1 "$ROUNDS"); do
   for name in a-tcp b-tcp; do
     pid=$(cat "$WORK/$name/milters.pid")
     for c in 64 8; do for mode in 1 0; do
       c0=$(cpu_of "$pid")
-      rate=$("$LOADGEN" --socket "$(socket_of $name)" --connections $c --count 8000 --per-connection $mode --expect-header DomainKey-Signature \
+      rate=$("$LOADGEN" --socket "$(milters_socket $name)" --connections $c --count 8000 --per-connection $mode --expect-header DomainKey-Signature \
              --quiet --json - | grep '^{' | python3 -c 'import json,sys; print(json.load(sys.stdin)["okPerSecond"])')
       c1=$(cpu_of "$pid")
       python3 -c "print(f'[cpu] round $round ${name%-tcp} c=$c per-connection=$mode: {($c1-$c0)/$(getconf CLK_TCK)*1000/8000:.3f} ms CPU/message, $rate msg/s closed loop')"
@@ -40,7 +38,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   for name in a-tcp b-tcp a-unix b-unix; do
     rate=$RATE_TCP; [ "${name#*-}" = unix ] && rate=$RATE_UNIX
-    "$LOADGEN" --socket "$(socket_of $name)" --connections 16 --rate "$rate" --count 10000 --expect-header DomainKey-Signature \
+    "$LOADGEN" --socket "$(milters_socket $name)" --connections 16 --rate "$rate" --count 10000 --expect-header DomainKey-Signature \
       --quiet --json - | grep '^{' | python3 -c "import json,sys; r=json.load(sys.stdin); l=r['eomLatencyMs']; print(f\"[latency] round $round $name at {r['okPerSecond']:,.0f} msg/s: p50 {l['p50']} ms, p99 {l['p99']} ms, max {l['max']} ms, errors {r['errors']}\")"
   done
 done

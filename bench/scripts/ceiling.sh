@@ -23,7 +23,6 @@ ticks=$(getconf CLK_TCK)
 rsa=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
 log "RSA-2048 signatures per CPU-second (openssl speed): $rsa"
 
-cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 switches_of() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 
 # measure LABEL PID SOCKET HEADER

@@ -88,7 +88,7 @@ start_milters() {
   "$bin" --config "$WORK/$name/milters.json" >"$WORK/$name/milters.log" 2>&1 &
   echo $! >"$WORK/$name/milters.pid"
   local socket
-  socket=$(sed -n 's/.*"Socket": "\([^"]*\)".*/\1/p' "$WORK/$name/milters.json")
+  socket=$(milters_socket "$name")
   for _ in $(seq 1 100); do
     if "$LOADGEN" --socket "$socket" --count 1 --warmup 0 --quiet >/dev/null 2>&1; then return 0; fi
     kill -0 "$(cat "$WORK/$name/milters.pid")" 2>/dev/null || { cat "$WORK/$name/milters.log" >&2; return 1; }
@@ -96,6 +96,12 @@ start_milters() {
   done
   log "milters $name did not answer on $socket"; cat "$WORK/$name/milters.log" >&2; return 1
 }
+
+# milters_socket NAME: the Listen:Socket of WORK/NAME/milters.json
+milters_socket() { sed -n 's/.*"Socket": "\([^"]*\)".*/\1/p' "$WORK/$1/milters.json"; }
+
+# cpu_of PID: user + system CPU of a process so far, in clock ticks (/proc/PID/stat)
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 stop_milters() {
   local pidf="$WORK/$1/milters.pid"

@@ -9,7 +9,6 @@
 pid=$1; shift
 count=$(printf '%s\n' "$@" | awk 'p {print; exit} /^--count$/ {p=1}')
 COUNTERS=${COUNTERS:-$(command -v dotnet-counters || echo /tmp/dotnet-tools/dotnet-counters)}
-cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 capture=""
 exe=$(basename "$(readlink "/proc/$pid/exe")")
 if [ -x "$COUNTERS" ] && { [ "$exe" = dotnet ] || [ "$exe" = milters ]; }; then
