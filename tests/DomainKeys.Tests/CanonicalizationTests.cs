@@ -73,7 +73,7 @@ public sealed class CanonicalizationTests
     public void Random_chunking_never_changes_the_result()
     {
         var random = new Random(4870);
-        var alphabet = "ab \t\r\n\r\n\r\n";
+        var alphabet = "ab \t\r\n\r\n\r\n\v\u00e9"; // \v: a control byte that is content; é: 8-bit
         for (var round = 0; round < 200; round++)
         {
             var body = new string(Enumerable.Range(0, random.Next(0, 60)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
@@ -82,6 +82,30 @@ public sealed class CanonicalizationTests
                 var whole = Body(c, body);
                 Assert.Equal(whole, Body(c, body, random.Next(1, 8)));
                 Assert.Equal(Reference(c, body), whole);
+            }
+        }
+    }
+
+    // Long bodies of words, white space and line ends (mostly CRLF, sometimes bare or split by white space),
+    // in chunks of any size: exercises the 16-byte block path of nofws as well as its byte path, and
+    // blocks that start with a pending CR or end inside a CRLF.
+    [Fact]
+    public void Random_text_matches_the_reference_in_any_chunking()
+    {
+        var random = new Random(4407);
+        string[] pieces = ["word", "DomainKeys", "x", " ", " ", "  ", "\t", " \t ", "\r\n", "\r\n", "\r\n\r\n", "\r", "\n", "\r \n", "\v", "\u00e9\u00fc", ""];
+        for (var round = 0; round < 400; round++)
+        {
+            var text = new System.Text.StringBuilder();
+            var length = random.Next(0, round % 10 == 0 ? 9000 : 300);
+            while (text.Length < length) text.Append(pieces[random.Next(pieces.Length)]);
+            var body = text.ToString();
+            foreach (var c in new[] { CanonicalizationAlgorithm.Simple, CanonicalizationAlgorithm.NoFws })
+            {
+                var expected = Reference(c, body);
+                Assert.Equal(expected, Body(c, body));
+                Assert.Equal(expected, Body(c, body, random.Next(1, 40)));
+                Assert.Equal(expected, Body(c, body, random.Next(1, 5000)));
             }
         }
     }
