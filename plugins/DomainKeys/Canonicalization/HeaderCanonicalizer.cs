@@ -15,7 +15,8 @@ internal static class HeaderCanonicalizer
 
     public static void Write(CanonicalizationAlgorithm algorithm, HeaderField header, IByteSink sink)
     {
-        Span<byte> name = stackalloc byte[Math.Min(header.Name.Length * 3 + 1, 1024)];
+        // Sized by GetMaxByteCount, the test Encode makes (a smaller scratch made every name a new array).
+        Span<byte> name = stackalloc byte[Math.Min(Encoding.UTF8.GetMaxByteCount(header.Name.Length), 1024)];
         var nameBytes = Encode(header.Name, name);
         if (algorithm == CanonicalizationAlgorithm.Simple)
         {

@@ -18,49 +18,69 @@ internal static class SignatureFormatter
     public static string Format(string domain, string selector, CanonicalizationAlgorithm canonicalization,
         IReadOnlyList<string>? headerNames, ReadOnlySpan<byte> signature)
     {
-        var text = new StringBuilder();
+        // Written straight into one builder sized for the result (one header per signed message: its
+        // pieces used to be strings of their own, most of the plugin's allocation per message).
+        var data = Convert.ToBase64String(signature);
+        var length = 48 + domain.Length + selector.Length + data.Length;
+        if (headerNames is not null)
+            foreach (var name in headerNames) length += name.Length + 1;
+        var text = new StringBuilder(length + Fold.Length * (length / 40 + 2));
         var column = DomainKeySignature.HeaderName.Length + 1; // "DomainKey-Signature:"
 
-        void Token(string token, bool first = false)
+        // " tag=value;" on the current line, or at the start of a new one when it would pass the limit.
+        void Tag(string tag, string value, bool first = false)
         {
-            var lead = " ";
-            if (!first && column + lead.Length + token.Length > LineLimit)
+            var size = 1 + tag.Length + 1 + value.Length + 1;
+            if (!first && column + size > LineLimit)
             {
                 text.Append(Fold);
                 column = 8; // a tab counts as 8 columns in dk-filter's line arithmetic
-                lead = "";
+                size--;     // no leading space after a fold
             }
-            text.Append(lead).Append(token);
-            column += lead.Length + token.Length;
+            else text.Append(' ');
+            text.Append(tag).Append('=').Append(value).Append(';');
+            column += size;
         }
 
-        Token($"a={DomainKeySignature.RsaSha1};", first: true);
-        Token($"q={DomainKeySignature.DnsQuery};");
-        Token($"c={CanonicalizationNames.ToTag(canonicalization)};");
-        Token($"d={domain};");
-        Token($"s={selector};");
+        Tag("a", DomainKeySignature.RsaSha1, first: true);
+        Tag("q", DomainKeySignature.DnsQuery);
+        Tag("c", CanonicalizationNames.ToTag(canonicalization));
+        Tag("d", domain);
+        Tag("s", selector);
         if (headerNames is { Count: > 0 })
         {
             // h= may be long: break after a colon when the line is full.
-            var parts = headerNames.Select((n, i) => i == 0 ? "h=" + n : n).ToList();
-            for (var i = 0; i < parts.Count; i++)
+            for (var i = 0; i < headerNames.Count; i++)
             {
-                var piece = parts[i] + (i == parts.Count - 1 ? ";" : ":");
-                if (i == 0) Token(piece);
-                else if (column + piece.Length > LineLimit)
+                var name = headerNames[i];
+                var separator = i == headerNames.Count - 1 ? ';' : ':';
+                if (i == 0)
                 {
-                    text.Append(Fold).Append(piece);
-                    column = 8 + piece.Length;
+                    var size = 1 + 2 + name.Length + 1;
+                    if (column + size > LineLimit)
+                    {
+                        text.Append(Fold);
+                        column = 8;
+                        size--;
+                    }
+                    else text.Append(' ');
+                    text.Append("h=").Append(name).Append(separator);
+                    column += size;
                 }
                 else
                 {
-                    text.Append(piece);
-                    column += piece.Length;
+                    var size = name.Length + 1;
+                    if (column + size > LineLimit)
+                    {
+                        text.Append(Fold);
+                        column = 8;
+                    }
+                    text.Append(name).Append(separator);
+                    column += size;
                 }
             }
         }
 
-        var data = Convert.ToBase64String(signature);
         // b= starts on a fresh line, then fills lines.
         text.Append(Fold).Append("b=");
         column = 8 + 2;

@@ -15,6 +15,7 @@ public sealed class MetricsSummary : IDisposable
     private readonly Meter meter;
     private readonly ConcurrentDictionary<(string Instrument, string Tags), long> counts = new();
     private readonly ConcurrentDictionary<string, Distribution> distributions = new();
+    private readonly ConcurrentDictionary<TagSet, string> keys = new();
     private long open;
 
     public MetricsSummary(MilterMetrics metrics)
@@ -27,7 +28,7 @@ public sealed class MetricsSummary : IDisposable
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             if (instrument.Name == "milters.connections.active") Interlocked.Add(ref open, value);
-            else counts.AddOrUpdate((instrument.Name, Key(tags)), value, (_, old) => old + value);
+            else counts.AddOrUpdate((instrument.Name, Key(tags)), static (_, v) => v, static (_, old, v) => old + v, value); // no closure per measurement
         });
         listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
             distributions.GetOrAdd(instrument.Name, _ => new Distribution()).Add(value));
@@ -95,8 +96,30 @@ public sealed class MetricsSummary : IDisposable
         if (line.Length > 0 && line[^1] == ',') line.Length--;
     }
 
+    /// <summary>
+    /// The tags of one measurement, as strings. A measurement is taken several times per message; the line's key
+    /// for each distinct set of tags is made once and kept (<see cref="keys"/>), not rebuilt every time.
+    /// </summary>
+    private readonly record struct TagSet(string? Name1, string? Value1, string? Name2, string? Value2, string? Name3, string? Value3);
+
+    private string Key(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (tags.Length > 3) return Key(tags.ToArray());
+        var set = new TagSet(Name(tags, 0), Text(tags, 0), Name(tags, 1), Text(tags, 1), Name(tags, 2), Text(tags, 2));
+        if (keys.TryGetValue(set, out var key)) return key;
+        key = Key(tags.ToArray());
+        // Tag values are names of verdicts, results, plugins and DNS types: few; the bound is a safety net.
+        if (keys.Count < 4096) keys.TryAdd(set, key);
+        return key;
+    }
+
+    private static string? Name(ReadOnlySpan<KeyValuePair<string, object?>> tags, int i) => i < tags.Length ? tags[i].Key : null;
+
+    private static string? Text(ReadOnlySpan<KeyValuePair<string, object?>> tags, int i) =>
+        i < tags.Length ? Convert.ToString(tags[i].Value, CultureInfo.InvariantCulture) ?? "" : null;
+
     /// <summary>"plugin=SenderId method=spf result=pass" → "SenderId spf=pass"; "verdict=accept" → "accept".</summary>
-    private static string Key(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static string Key(KeyValuePair<string, object?>[] tags)
     {
         string? plugin = null, method = null, result = null, other = null;
         foreach (var (k, v) in tags)

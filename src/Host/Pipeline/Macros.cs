@@ -15,11 +15,13 @@ public sealed class Macros : IMacros
     /// <summary>Stages in the order they were last defined; lookups go from the latest.</summary>
     private readonly List<MacroStage> order = new(StageCount);
 
-    public void Set(MacroStage stage, IEnumerable<KeyValuePair<string, string>> pairs)
+    public void Set(MacroStage stage, IReadOnlyList<KeyValuePair<string, string>> pairs)
     {
-        var values = byStage[(int)stage] ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        // Sized once and indexed, not enumerated through an interface: this runs for every macro frame.
+        var values = byStage[(int)stage] ??= new Dictionary<string, string>(pairs.Count, StringComparer.Ordinal);
         values.Clear();
-        foreach (var (name, value) in pairs) values[Normalize(name)] = value;
+        values.EnsureCapacity(pairs.Count);
+        for (int i = 0; i < pairs.Count; i++) values[Normalize(pairs[i].Key)] = pairs[i].Value;
         order.Remove(stage);
         order.Add(stage);
     }

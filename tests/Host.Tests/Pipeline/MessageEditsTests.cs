@@ -114,4 +114,16 @@ public class MessageEditsTests
     {
         Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(HeaderValues.FromMta(System.Text.Encoding.UTF8.GetBytes(mta), leadingSpaceKept)));
     }
+
+    [Theory]
+    [InlineData(" a\r\n\tb", true, " a\n\tb")]
+    [InlineData(" a\r\n\tb", false, "a\n\tb")]
+    [InlineData("  two", false, " two")]             // one space, the one the MTA puts back
+    [InlineData("\tx", false, "\tx")]
+    [InlineData("a\rb\r\n\r\n c\r", true, "a\rb\n\n c\r")] // only CRLF pairs change
+    [InlineData("", false, "")]
+    public void Header_values_to_the_MTA_get_LF_folding_and_lose_one_leading_space(string value, bool leadingSpaceKept, string expected)
+    {
+        Assert.Equal(expected, HeaderValues.ToMta(value, leadingSpaceKept, new char[value.Length]).ToString());
+    }
 }

@@ -74,7 +74,8 @@ public class FuzzCorpusReplayTests
             case MilterCommand.Recipient: EnvelopePayload.Parse(data, "SMFIC_RCPT", new List<string>()); break;
             case MilterCommand.Header:
                 HeaderPayload.Parse(data, out var name, out var value);
-                HeaderValues.ToMta(new HeaderField(HeaderValues.Name(name), HeaderValues.FromMta(value, false)).Value, false);
+                var field = new HeaderField(HeaderValues.Name(name), HeaderValues.FromMta(value, false));
+                HeaderValues.ToMta(field.Value, false, new char[field.Value.Length]);
                 break;
             case MilterCommand.Unknown: SimplePayloads.ParseUnknown(data); break;
             case MilterCommand.Abort or MilterCommand.Quit or MilterCommand.QuitNewConnection or MilterCommand.Data or MilterCommand.EndOfHeaders:

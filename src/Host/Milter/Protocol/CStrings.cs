@@ -12,14 +12,21 @@ internal ref struct CStrings(ReadOnlySpan<byte> data, string command)
     public readonly ReadOnlySpan<byte> Rest => rest;
 
     /// <summary>The next string's bytes (without its NUL); throws if no NUL follows.</summary>
-    public ReadOnlySpan<byte> Next(string what)
+    public ReadOnlySpan<byte> Next(string what) =>
+        TryNext(out var value) ? value : throw new MilterProtocolException($"{command}: {what} is not NUL-terminated");
+
+    /// <summary>The next string's bytes, or false (nothing consumed) when no NUL follows.</summary>
+    public bool TryNext(out ReadOnlySpan<byte> value)
     {
         int nul = rest.IndexOf((byte)0);
         if (nul < 0)
-            throw new MilterProtocolException($"{command}: {what} is not NUL-terminated");
-        var value = rest[..nul];
+        {
+            value = default;
+            return false;
+        }
+        value = rest[..nul];
         rest = rest[(nul + 1)..];
-        return value;
+        return true;
     }
 
     public byte NextByte(string what)

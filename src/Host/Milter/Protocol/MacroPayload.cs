@@ -17,7 +17,10 @@ public static class MacroPayload
             string name = CStrings.Decode(s.Next("macro name"));
             if (s.IsEmpty)
                 throw new MilterProtocolException($"{Command}: macro \"{name}\" without a value (odd number of strings)");
-            string value = CStrings.Decode(s.Next($"value of macro \"{name}\""));
+            // The error text names the macro, so it is built only on error (this runs for every macro).
+            if (!s.TryNext(out var valueBytes))
+                throw new MilterProtocolException($"{Command}: value of macro \"{name}\" is not NUL-terminated");
+            string value = CStrings.Decode(valueBytes);
             pairs.Add(new(name, value));
         }
         return stage;

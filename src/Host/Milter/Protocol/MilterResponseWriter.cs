@@ -32,16 +32,16 @@ public static class MilterResponseWriter
     public static void WriteReplyCode(IBufferWriter<byte> w, string reply) => WriteStrings(w, MilterResponse.ReplyCode, null, reply, null);
 
     /// <summary>SMFIR_ADDHEADER: name\0value\0.</summary>
-    public static void WriteAddHeader(IBufferWriter<byte> w, string name, string value) =>
-        WriteStrings(w, MilterResponse.AddHeader, null, name, value);
+    public static void WriteAddHeader(IBufferWriter<byte> w, string name, ReadOnlySpan<char> value) =>
+        WriteStrings(w, MilterResponse.AddHeader, null, name, value, hasSecond: true);
 
     /// <summary>SMFIR_INSHEADER: index, name\0value\0.</summary>
-    public static void WriteInsertHeader(IBufferWriter<byte> w, int index, string name, string value) =>
-        WriteStrings(w, MilterResponse.InsertHeader, index, name, value);
+    public static void WriteInsertHeader(IBufferWriter<byte> w, int index, string name, ReadOnlySpan<char> value) =>
+        WriteStrings(w, MilterResponse.InsertHeader, index, name, value, hasSecond: true);
 
     /// <summary>SMFIR_CHGHEADER: occurrence (1-based), name\0value\0; an empty value deletes the header.</summary>
-    public static void WriteChangeHeader(IBufferWriter<byte> w, int occurrence, string name, string? value) =>
-        WriteStrings(w, MilterResponse.ChangeHeader, occurrence, name, value ?? string.Empty);
+    public static void WriteChangeHeader(IBufferWriter<byte> w, int occurrence, string name, ReadOnlySpan<char> value) =>
+        WriteStrings(w, MilterResponse.ChangeHeader, occurrence, name, value, hasSecond: true);
 
     /// <summary>SMFIR_ADDRCPT: rcpt\0.</summary>
     public static void WriteAddRecipient(IBufferWriter<byte> w, string recipient) =>
@@ -92,10 +92,13 @@ public static class MilterResponseWriter
     }
 
     /// <summary>[index] first\0[second\0]: the layout every string-carrying reply shares.</summary>
-    private static void WriteStrings(IBufferWriter<byte> w, MilterResponse code, int? index, string first, string? second)
+    private static void WriteStrings(IBufferWriter<byte> w, MilterResponse code, int? index, string first, string? second) =>
+        WriteStrings(w, code, index, first, second, hasSecond: second is not null);
+
+    private static void WriteStrings(IBufferWriter<byte> w, MilterResponse code, int? index, string first, ReadOnlySpan<char> second, bool hasSecond)
     {
         int firstBytes = Utf8.GetByteCount(first);
-        int secondBytes = second is null ? 0 : Utf8.GetByteCount(second) + 1;
+        int secondBytes = hasSecond ? Utf8.GetByteCount(second) + 1 : 0;
         int length = 1 + (index is null ? 0 : 4) + firstBytes + 1 + secondBytes;
         var span = w.GetSpan(4 + length);
         BinaryPrimitives.WriteInt32BigEndian(span, length);
@@ -108,7 +111,7 @@ public static class MilterResponseWriter
         }
         pos += Utf8.GetBytes(first, span[pos..]);
         span[pos++] = 0;
-        if (second is not null)
+        if (hasSecond)
         {
             pos += Utf8.GetBytes(second, span[pos..]);
             span[pos++] = 0;

@@ -20,6 +20,23 @@ public static class EditWriter
     {
         if (edits.Count == 0) return;
         bool leadingSpace = protocol.HeaderLeadingSpace;
+        int longest = 0;
+        foreach (var e in edits)
+            if (e.Value is not null) longest = Math.Max(longest, e.Value.Length);
+        var scratch = ArrayPool<char>.Shared.Rent(longest);
+        try
+        {
+            WriteAll(w, edits, protocol, dropped, ref argumentsDropped, leadingSpace, scratch);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(scratch);
+        }
+    }
+
+    private static void WriteAll(IBufferWriter<byte> w, IReadOnlyList<MessageEdit> edits, NegotiatedProtocol protocol,
+        Dictionary<MessageEditKind, int> dropped, ref int argumentsDropped, bool leadingSpace, char[] scratch)
+    {
 
         var changes = new List<MessageEdit>();
         foreach (var e in edits)
@@ -31,7 +48,7 @@ public static class EditWriter
                 // OrderBy is stable: equal occurrences keep their queued order.
                 foreach (var e in changes.OrderByDescending(e => e.Index))
                     MilterResponseWriter.WriteChangeHeader(w, e.Index, e.Name!,
-                        e.Value is null ? null : HeaderValues.ToMta(e.Value, leadingSpace));
+                        e.Value is null ? [] : HeaderValues.ToMta(e.Value, leadingSpace, scratch));
             }
         }
 
@@ -41,10 +58,10 @@ public static class EditWriter
             switch (e.Kind)
             {
                 case MessageEditKind.AddHeader:
-                    MilterResponseWriter.WriteAddHeader(w, e.Name!, HeaderValues.ToMta(e.Value!, leadingSpace));
+                    MilterResponseWriter.WriteAddHeader(w, e.Name!, HeaderValues.ToMta(e.Value!, leadingSpace, scratch));
                     break;
                 case MessageEditKind.InsertHeader:
-                    MilterResponseWriter.WriteInsertHeader(w, e.Index, e.Name!, HeaderValues.ToMta(e.Value!, leadingSpace));
+                    MilterResponseWriter.WriteInsertHeader(w, e.Index, e.Name!, HeaderValues.ToMta(e.Value!, leadingSpace, scratch));
                     break;
                 case MessageEditKind.AddRecipient:
                     if (string.IsNullOrEmpty(e.Arguments))

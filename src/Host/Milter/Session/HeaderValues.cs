@@ -34,12 +34,28 @@ public static class HeaderValues
     /// <summary>
     /// A value for SMFIR_ADDHEADER/INSHEADER/CHGHEADER: folding line breaks become bare LF (both Sendmail
     /// and Postfix store header lines LF-terminated and add the CR on output); without SMFIP_HDR_LEADSPC
-    /// the MTA adds a space after the colon itself, so one leading space is removed.
+    /// the MTA adds a space after the colon itself, so one leading space is removed. The result is
+    /// <paramref name="value"/> itself or, when it has line breaks, written into <paramref name="buffer"/>
+    /// (at least as long as the value): a folded signature header is written once per message, and a copy
+    /// of it per message showed in the allocation profile.
     /// </summary>
-    public static string ToMta(string value, bool leadingSpaceKept)
+    public static ReadOnlySpan<char> ToMta(string value, bool leadingSpaceKept, Span<char> buffer)
     {
-        if (!leadingSpaceKept && value.StartsWith(' ')) value = value[1..];
-        return value.Contains('\r') ? value.Replace("\r\n", "\n") : value;
+        ReadOnlySpan<char> rest = value;
+        if (!leadingSpaceKept && rest.StartsWith(' ')) rest = rest[1..];
+        if (!rest.Contains('\r')) return rest;
+        int length = 0;
+        while (true)
+        {
+            int crlf = rest.IndexOf("\r\n");
+            if (crlf < 0) break;
+            rest[..crlf].CopyTo(buffer[length..]);
+            length += crlf;
+            buffer[length++] = '\n';
+            rest = rest[(crlf + 2)..];
+        }
+        rest.CopyTo(buffer[length..]);
+        return buffer[..(length + rest.Length)];
     }
 
     public static string Name(ReadOnlySpan<byte> name) => Encoding.ASCII.GetString(name);
