@@ -34,26 +34,35 @@ internal sealed class TagList
     /// </summary>
     public static bool TryParse(string text, out TagList list, out string? error)
     {
-        var result = new List<KeyValuePair<string, string>>();
+        // Walked as spans: only names and values become strings (a signature is parsed for every message).
+        var result = new List<KeyValuePair<string, string>>(8);
         list = new TagList(result);
-        foreach (var element in text.Split(';'))
+        var rest = text.AsSpan();
+        while (true)
         {
-            var spec = Trim(element);
-            if (spec.Length == 0) continue;
-            var eq = spec.IndexOf('=');
-            if (eq < 0)
+            var semicolon = rest.IndexOf(';');
+            var spec = (semicolon < 0 ? rest : rest[..semicolon]).Trim(FoldingWhiteSpace);
+            if (spec.Length > 0)
             {
-                error = $"tag without '=': \"{Shorten(spec)}\"";
-                return false;
+                var eq = spec.IndexOf('=');
+                if (eq < 0)
+                {
+                    error = $"tag without '=': \"{Shorten(spec.ToString())}\"";
+                    return false;
+                }
+                var nameSpan = spec[..eq].Trim(FoldingWhiteSpace);
+                if (!IsTagName(nameSpan))
+                {
+                    error = $"invalid tag name \"{Shorten(nameSpan.ToString())}\"";
+                    return false;
+                }
+                var name = nameSpan.Length == 1 ? SingleLetterNames[nameSpan[0]] : nameSpan.ToString();
+                for (var i = result.Count - 1; i >= 0; i--)
+                    if (result[i].Key == name) result.RemoveAt(i);
+                result.Add(new(name, spec[(eq + 1)..].Trim(FoldingWhiteSpace).ToString()));
             }
-            var name = Trim(spec[..eq]);
-            if (!IsTagName(name))
-            {
-                error = $"invalid tag name \"{Shorten(name)}\"";
-                return false;
-            }
-            result.RemoveAll(t => t.Key == name);
-            result.Add(new(name, Trim(spec[(eq + 1)..])));
+            if (semicolon < 0) break;
+            rest = rest[(semicolon + 1)..];
         }
         error = null;
         return true;
@@ -81,10 +90,13 @@ internal sealed class TagList
 
     private static bool IsWhiteSpace(char c) => c is ' ' or '\t' or '\r' or '\n';
 
-    private static string Trim(string s) => s.Trim(' ', '\t', '\r', '\n');
+    private const string FoldingWhiteSpace = " \t\r\n";
+
+    // Every DomainKeys tag name is one letter: the same string each time rather than a new one per tag.
+    private static readonly string[] SingleLetterNames = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).ToArray();
 
     // tag-name = ALPHA *ALNUMPUNC, ALNUMPUNC = ALPHA / DIGIT / "_" (the grammar RFC 4870 shares with DKIM).
-    private static bool IsTagName(string name)
+    private static bool IsTagName(ReadOnlySpan<char> name)
     {
         if (name.Length == 0 || !char.IsAsciiLetter(name[0])) return false;
         foreach (var c in name)

@@ -80,10 +80,13 @@ internal sealed record DomainKeySignature(
         var h = tags["h"];
         if (h is not null)
         {
-            names = h.Split(':')
-                .Select(n => n.Trim(' ', '\t', '\r', '\n'))
-                .Where(n => n.Length > 0)
-                .ToArray();
+            var list = new List<string>();
+            foreach (var range in h.AsSpan().Split(':'))
+            {
+                var name = h.AsSpan(range).Trim(" \t\r\n");
+                if (name.Length > 0) list.Add(name.ToString());
+            }
+            names = list;
         }
 
         signature = new DomainKeySignature(d.TrimEnd('.').ToLowerInvariant(), s, canon, names, data);
