@@ -94,7 +94,7 @@ public sealed class AuthResultsOptions
     private static string? Nonblank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     /// <summary>A list given as an array (children) or as one comma/space separated string.</summary>
-    private static IReadOnlyList<string> ListOf(IConfigurationSection section)
+    internal static IReadOnlyList<string> ListOf(IConfigurationSection section)
     {
         var children = section.GetChildren().Select(c => c.Value).OfType<string>().ToList();
         var items = children.Count > 0 || section.Value is null

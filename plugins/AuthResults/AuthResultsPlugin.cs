@@ -29,10 +29,15 @@ public sealed class AuthResultsPlugin : IMilterPlugin
     {
         var options = services.GetRequiredService<AuthResultsOptions>();
         var logger = (ILogger?)services.GetService<ILogger<AuthResultsPlugin>>() ?? NullLogger.Instance;
-        var order = services.GetService<IConfiguration>()?.GetSection("Plugins:Order").GetChildren()
-            .Select(c => c.Value).OfType<string>().ToList() ?? [];
+        // Read once per plugin load (a reload makes a new plugin instance), not per connection: GetChildren
+        // walks every configuration key; it showed in the profile of one connection per message.
+        var order = pluginOrder ??= services.GetService<IConfiguration>() is { } configuration
+            ? AuthResultsOptions.ListOf(configuration.GetSection("Plugins:Order"))
+            : [];
         return new AuthResultsFilter(options, new ResultsBuilder(options, order, logger), HostName.Value, logger);
     }
+
+    private IReadOnlyList<string>? pluginOrder;
 
     /// <summary>The last fallback for the authserv-id; the system call is made once.</summary>
     private static readonly Lazy<string> HostName = new(System.Net.Dns.GetHostName);
