@@ -103,8 +103,10 @@ public class HeaderGenerationTests
         Assert.Equal(" mx.example.com; domainkeys=neutral (no signature) header.from=a@example.com", OurHeader(context).Value!.Replace("\r\n\t", " "));
     }
 
-    [Fact]
-    public async Task A_failed_plugin_is_temperror_only_for_the_methods_configured_for_it_in_plugin_order()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // Plugins:Order as one comma-separated string, a form the host also takes
+    public async Task A_failed_plugin_is_temperror_only_for_the_methods_configured_for_it_in_plugin_order(bool orderAsOneString)
     {
         var context = new FakeMessageContext()
             .Result("DomainKeys", new AuthenticationResult(AuthMethods.DomainKeys, AuthResultCode.Pass))
@@ -112,16 +114,21 @@ public class HeaderGenerationTests
             .Result("Later", new AuthenticationResult("x-later", AuthResultCode.Pass));
         context.Failed.Add("SenderId");
         context.Failed.Add("Unmapped");
-        var filter = PluginHarness.CreateFilter(new()
+        var settings = new Dictionary<string, string?>
         {
             ["AuthResults:AuthservId"] = "mx.example.com",
-            ["Plugins:Order:0"] = "DomainKeys",
-            ["Plugins:Order:1"] = "SenderId",
-            ["Plugins:Order:2"] = "Later",
-            ["Plugins:Order:3"] = "AuthResults",
             ["AuthResults:FailedPluginMethods:SenderId:0"] = "sender-id",
             ["AuthResults:FailedPluginMethods:SenderId:1"] = "spf",
-        });
+        };
+        if (orderAsOneString) settings["Plugins:Order"] = "DomainKeys, SenderId,Later,AuthResults";
+        else
+        {
+            settings["Plugins:Order:0"] = "DomainKeys";
+            settings["Plugins:Order:1"] = "SenderId";
+            settings["Plugins:Order:2"] = "Later";
+            settings["Plugins:Order:3"] = "AuthResults";
+        }
+        var filter = PluginHarness.CreateFilter(settings);
         await PluginHarness.RunAsync(filter, context);
 
         var results = Parsed(context).Results;
