@@ -12,7 +12,7 @@ make_key 2048
 start_dns
 write_milters_config mem-primer "inet:$PRIME_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters mem-primer
-trap 'stop_milters mem-primer; stop_milters mem' EXIT
+trap 'stop_milters mem-primer; stop_milters mem; stop_opendkim od-mem' EXIT
 printf '| traffic | message size | peak RSS (VmHWM) | RSS after start-up | loadgen result |\n|---|---|---|---|---|\n'
 for traffic in ${TRAFFICS:-sign verify}; do
   for size in $SIZES; do
@@ -40,3 +40,16 @@ for traffic in ${TRAFFICS:-sign verify}; do
     stop_milters mem
   done
 done
+# The peer for comparison (OPENDKIM=0 skips it): a fresh OpenDKIM per size, signing one message.
+if [ "${OPENDKIM:-1}" = 1 ]; then
+  for size in $SIZES; do
+    start_opendkim od-mem tcp s "$OD_PORT"
+    pid=$(cat "$WORK/od-mem/opendkim.pid")
+    idle=$(peak_rss "$pid")
+    out=$("$LOADGEN" --socket "inet:$OD_PORT@127.0.0.1" --label "mem-opendkim-sign" --traffic sign --sizes "$size" \
+          --count 1 --warmup 0 --timeout 300s --quiet --json "$RESULTS/memory.jsonl" --expect-header DKIM-Signature 2>&1 | tail -1 || true)
+    peak=$(peak_rss "$pid")
+    printf '| OpenDKIM sign | %s | %d MB (%d kB) | %d MB | %s |\n' "$size" $((peak / 1024)) "$peak" $((idle / 1024)) "$(echo "$out" | sed 's/.*\]: //; s/|/\//g')"
+    stop_opendkim od-mem
+  done
+fi
