@@ -37,7 +37,6 @@ public static class EditWriter
     private static void WriteAll(IBufferWriter<byte> w, IReadOnlyList<MessageEdit> edits, NegotiatedProtocol protocol,
         Dictionary<MessageEditKind, int> dropped, ref int argumentsDropped, bool leadingSpace, char[] scratch)
     {
-
         var changes = new List<MessageEdit>();
         foreach (var e in edits)
             if (e.Kind == MessageEditKind.ChangeHeader) changes.Add(e);
