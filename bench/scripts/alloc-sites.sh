@@ -10,9 +10,7 @@ PER_CONNECTION=${PER_CONNECTION:-0}
 TOP=${TOP:-30}
 TRAFFIC=${TRAFFIC:-sign}
 TRACE=${TRACE:-$(command -v dotnet-trace || echo /tmp/dotnet-tools/dotnet-trace)}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 if [ "$TRAFFIC" = verify ]; then
   # The same process signs the primed messages (MSA macros) and verifies the traffic (MTA macros).
   write_milters_config alloc-sites "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys", "AuthResults"]'

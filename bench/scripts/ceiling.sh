@@ -14,9 +14,7 @@ ROUNDS=${ROUNDS:-3}
 OUTFILE=${OUTFILE:-$RESULTS/ceiling.jsonl}
 NULL_PORT=${NULL_PORT:-18919}
 C_SIGN_PORT=${C_SIGN_PORT:-18918}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 build_c_milter
 
 ticks=$(getconf CLK_TCK)

@@ -8,9 +8,7 @@ DURATION=${DURATION:-60s}
 CONCURRENCY=${CONCURRENCY:-8}
 MIX=${MIX:-1k:50,4k:30,64k:15,1m:4,10m:1}
 OUTFILE=${OUTFILE:-$RESULTS/full-chain.jsonl}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 start_opendkim od-tcp tcp s "$OD_PORT"
 write_milters_config chain "inet:18917@127.0.0.1" '["DomainKeys", "SenderId", "AuthResults"]'
 write_milters_config chain-signer "inet:18918@127.0.0.1" '["DomainKeys"]'

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 COUNT=${COUNT:-10000}
 OUTFILE=${OUTFILE:-$RESULTS/half-load.jsonl}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 start_opendkim od-tcp tcp s "$OD_PORT"
 start_opendkim od-unix unix s
 build_c_milter

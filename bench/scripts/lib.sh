@@ -49,6 +49,14 @@ make_key() {
   } >"$WORK/bench.zone"
 }
 
+# prepare: what every comparison does first — build (unless SKIP_BUILD=1), the 2048-bit key and its
+# record, BIND serving them.
+prepare() {
+  [ "${SKIP_BUILD:-}" = 1 ] || build
+  make_key 2048
+  start_dns
+}
+
 start_dns() {
   "$PEERS/dns.sh" start --port "$DNS_PORT" --dir "$WORK/dns" --zone "$WORK/bench.zone" >&2
 }

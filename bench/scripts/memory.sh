@@ -7,9 +7,7 @@
 SIZES=${SIZES:-4k 1m 100m}
 MEM_PORT=${MEM_PORT:-18912}
 PRIME_PORT=${PRIME_PORT:-18913}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 write_milters_config mem-primer "inet:$PRIME_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters mem-primer
 trap 'stop_milters mem-primer; stop_milters mem; stop_opendkim od-mem' EXIT

@@ -9,9 +9,7 @@ SIZE=${SIZE:-4096}
 PF_DIR=${PF_DIR:-/tmp/peers-postfix-bench}
 PF_PORT=${PF_PORT:-3525}
 PF_MSA=${PF_MSA:-3587}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 start_opendkim od-tcp tcp s "$OD_PORT"
 write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters milters-tcp

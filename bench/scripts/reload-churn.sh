@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 N=${N:-300}
 PORT=${CHURN_PORT:-18924}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 write_milters_config churn "inet:$PORT@127.0.0.1" '["DomainKeys"]'
 # Information level: each reload logs one "reloaded" line, counted at the end.
 sed -i 's/"Default": "Warning"/"Default": "Information"/' "$WORK/churn/milters.json"

@@ -9,9 +9,7 @@ SIZE=${SIZE:-4096}
 SM_DIR=${SM_DIR:-/tmp/peers-sendmail-bench}
 SM_PORT=${SM_PORT:-3625}
 SM_MSA=${SM_MSA:-3687}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 start_opendkim od-tcp tcp s "$OD_PORT"
 write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters milters-tcp

@@ -10,9 +10,7 @@ CONCURRENCY=${CONCURRENCY:-1,8,64}
 SIZES=${SIZES:-4k}
 PLUGINS=${PLUGINS:-'["DomainKeys"]'}
 OUTFILE=${OUTFILE:-$RESULTS/signing.jsonl}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 start_opendkim od-tcp tcp s "$OD_PORT"
 start_opendkim od-unix unix s
 write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" "$PLUGINS"

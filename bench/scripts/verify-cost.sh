@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-2}
 COUNT=${COUNT:-20000}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 # One process signs the primed messages (MSA macros, once per size) and verifies the traffic (MTA macros,
 # a client outside the internal hosts).
 write_milters_config verify-cost "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys", "AuthResults"]'

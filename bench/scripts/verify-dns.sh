@@ -9,9 +9,7 @@ DURATION=${DURATION:-15s}
 CONCURRENCY=${CONCURRENCY:-1,8}
 SIZES=${SIZES:-4k}
 OUTFILE=${OUTFILE:-$RESULTS/verify.jsonl}
-[ "${SKIP_BUILD:-}" = 1 ] || build
-make_key 2048
-start_dns
+prepare
 start_opendkim od-tcp tcp s "$OD_PORT"
 start_opendkim od-verify tcp v "$OD_VERIFY_PORT"
 write_milters_config verify-signer "inet:18916@127.0.0.1" '["DomainKeys"]'
