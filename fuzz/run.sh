@@ -7,15 +7,18 @@ cd "$(dirname "$0")"
 target=${1:?usage: run.sh TARGET [SECONDS]}
 seconds=${2:-240}
 
-if [ ! -f instrumented/.done ]; then
-    dotnet build Milters.Fuzz.csproj -c Release
+# Built every time (incremental); instrumented again whenever the build output changed, so a run never
+# fuzzes yesterday's code. instrumented/.done holds the checksums of the assemblies it was made from.
+dotnet build Milters.Fuzz.csproj -c Release -v q -nologo
+sums=$(cd bin/Release/net10.0 && sha256sum milters.dll Milters.Abstractions.dll DomainKeys.dll SenderId.dll AuthResults.dll Milters.Fuzz.dll)
+if [ ! -f instrumented/.done ] || [ "$(cat instrumented/.done)" != "$sums" ]; then
     rm -rf instrumented && cp -r bin/Release/net10.0 instrumented
     [ -x .tools/sharpfuzz ] || dotnet tool install --tool-path .tools SharpFuzz.CommandLine --version 2.3.0
     # Our assemblies and MimeKit (the address parser behind PRA and the DomainKeys sending address).
     for dll in milters.dll Milters.Abstractions.dll DomainKeys.dll SenderId.dll AuthResults.dll MimeKit.dll; do
         .tools/sharpfuzz "instrumented/$dll"
     done
-    touch instrumented/.done
+    printf '%s\n' "$sums" > instrumented/.done
 fi
 
 mkdir -p findings

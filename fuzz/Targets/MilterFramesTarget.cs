@@ -65,7 +65,7 @@ public static class MilterFramesTarget
                 HeaderPayload.Parse(data, out var name, out var value);
                 var field = new HeaderField(HeaderValues.Name(name), HeaderValues.FromMta(value, leadingSpaceKept: false));
                 _ = field.Value;
-                HeaderValues.ToMta(field.Value, leadingSpaceKept: false);
+                HeaderValues.ToMta(field.Value, leadingSpaceKept: false, new char[field.Value.Length]);
                 break;
             case MilterCommand.Unknown:
                 SimplePayloads.ParseUnknown(data);
