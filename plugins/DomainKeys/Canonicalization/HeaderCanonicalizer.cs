@@ -15,7 +15,7 @@ internal static class HeaderCanonicalizer
 
     public static void Write(CanonicalizationAlgorithm algorithm, HeaderField header, IByteSink sink)
     {
-        // Sized by GetMaxByteCount, the test Encode makes (a smaller scratch made every name a new array).
+        // Sized to pass the GetMaxByteCount test in Encode: a scratch a few bytes short sent every name to a new array.
         Span<byte> name = stackalloc byte[Math.Min(Encoding.UTF8.GetMaxByteCount(header.Name.Length), 1024)];
         var nameBytes = Encode(header.Name, name);
         if (algorithm == CanonicalizationAlgorithm.Simple)
