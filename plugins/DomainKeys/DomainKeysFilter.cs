@@ -75,8 +75,6 @@ internal sealed class DomainKeysFilter(
         if (usable.Count > 1) signer.RequireHeaderList(context.Headers, omit);
         state.Signer = signer;
         state.SigningKeys = usable;
-        // One private-key operation per key at end of message: the host keeps it off the thread that reads.
-        context.ExpectLongEndOfMessage();
         if (logger.IsEnabled(LogLevel.Trace))
             foreach (var h in context.Headers) logger.LogTrace("{QueueId}: header {Name}:[{Value}]", context.QueueId, h.Name, h.Value.Replace("\r", "\\r").Replace("\n", "\\n"));
         return true;

@@ -43,13 +43,4 @@ public interface IMessageContext
 
     /// <summary>Signalled when the message is aborted or the connection is lost.</summary>
     CancellationToken MessageAborted { get; }
-
-    /// <summary>
-    /// Says, before end of message, that this message's end of message will be long CPU work — a private-key
-    /// signature (~0.25 ms at 2048 bits) — so that the host runs it where it holds up no other connection's
-    /// reads. Without it end of message runs where its frame was read: for short work (a verification, a
-    /// header) that saves a thread hand-off. Lasts until the message ends. Hosts that schedule otherwise may
-    /// ignore it.
-    /// </summary>
-    void ExpectLongEndOfMessage() { }
 }

@@ -106,11 +106,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                         // are spread round-robin, not by load — so two are already enough to hand off: at half load
                         // (1,980 msg/s over 16 connections) p99 1.58–1.94 ms, against 1.63–2.58 ms when the
                         // hand-off waited for more conversations than socket threads (docs/BENCHMARKS.md, 0c).
-                        // Only when a plugin said the work is long: a verification (~0.07 ms) costs less than the
-                        // hand-off's wake-up and the pool's spinning after it (one connection per message: 0.19 →
-                        // 0.15 ms CPU per verified message, docs/BENCHMARKS.md, 0g).
-                        if (frame.Command == MilterCommand.EndOfMessage && OffloadEndOfMessage
-                            && session.Context.LongEndOfMessageExpected && Volatile.Read(ref conversations) > 1)
+                        // Short work (a verification) too: kept on the socket thread, it saved 15 % CPU one connection
+                        // per message, but on persistent connections one connection's messages then followed each
+                        // other while the thread's other connections waited, up to 100 ms (0g).
+                        if (frame.Command == MilterCommand.EndOfMessage && OffloadEndOfMessage && Volatile.Read(ref conversations) > 1)
                             await Task.Yield();
                         var handling = session.HandleAsync(frame, replies);
                         open = handling.IsCompletedSuccessfully ? handling.Result

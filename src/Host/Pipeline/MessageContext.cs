@@ -40,11 +40,6 @@ public sealed class MessageContext : IMessageContext
 
     public CancellationToken MessageAborted => (aborted ??= new CancellationTokenSource()).Token;
 
-    /// <summary>A plugin said this message's end of message is long work (<see cref="IMessageContext.ExpectLongEndOfMessage"/>).</summary>
-    public bool LongEndOfMessageExpected { get; private set; }
-
-    public void ExpectLongEndOfMessage() => LongEndOfMessageExpected = true;
-
     public void AddResult(AuthenticationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -70,7 +65,6 @@ public sealed class MessageContext : IMessageContext
         failedPlugins.Clear();
         Edits.Clear();
         items?.Clear();
-        LongEndOfMessageExpected = false;
         Macros.ClearMessageStages();
         if (aborted is not null && !aborted.TryReset())
         {

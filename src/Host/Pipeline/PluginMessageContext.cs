@@ -19,7 +19,6 @@ internal sealed class PluginMessageContext(MessageContext shared, string pluginN
     public IMessageEdits Edits => shared.Edits;
     public IDictionary<string, object> Items => shared.Items;
     public CancellationToken MessageAborted => shared.MessageAborted;
-    public void ExpectLongEndOfMessage() => shared.ExpectLongEndOfMessage();
 
     public void AddResult(AuthenticationResult result)
     {

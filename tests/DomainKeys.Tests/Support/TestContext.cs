@@ -22,8 +22,6 @@ internal sealed class TestContext : IMessageContext
     public IMessageEdits Edits => EditList;
     public IDictionary<string, object> Items { get; } = new Dictionary<string, object>();
     public CancellationToken MessageAborted => CancellationToken.None;
-    public bool LongEndOfMessageExpected { get; private set; }
-    public void ExpectLongEndOfMessage() => LongEndOfMessageExpected = true;
 
     public static TestContext Internal() => new() { Connection = new ConnectionInfo("localhost", ClientFamily.Inet, IPAddress.Loopback, 40000, null) };
 
@@ -33,7 +31,6 @@ internal sealed class TestContext : IMessageContext
         HeaderList.Clear();
         ResultList.Clear();
         EditList.QueuedList.Clear();
-        LongEndOfMessageExpected = false;
         await filter.ConnectAsync(this);
         Envelope.MailFrom = "sender@example.com";
         await filter.MailFromAsync(this);

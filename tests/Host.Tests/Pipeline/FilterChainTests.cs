@@ -36,20 +36,6 @@ public class FilterChainTests
     }
 
     [Fact]
-    public async Task A_plugin_saying_its_end_of_message_is_long_marks_that_message_only()
-    {
-        var context = new MessageContext();
-        var a = P("A");
-        a.OnEndOfHeaders = c => { c.ExpectLongEndOfMessage(); return Verdict.Continue; };
-        await using var chain = Chain(context, (a, OnErrorAction.TempFail));
-        Assert.False(context.LongEndOfMessageExpected);
-        await chain.EndOfHeadersAsync(); // through the plugin's own view of the context
-        Assert.True(context.LongEndOfMessageExpected);
-        context.ResetMessage();
-        Assert.False(context.LongEndOfMessageExpected); // the next message decides again
-    }
-
-    [Fact]
     public async Task First_terminal_verdict_wins_and_later_plugins_are_not_called()
     {
         var a = P("A");
