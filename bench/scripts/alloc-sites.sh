@@ -12,10 +12,8 @@ TRAFFIC=${TRAFFIC:-sign}
 TRACE=${TRACE:-$(command -v dotnet-trace || echo /tmp/dotnet-tools/dotnet-trace)}
 prepare
 if [ "$TRAFFIC" = verify ]; then
-  # The same process signs the primed messages (MSA macros) and verifies the traffic (MTA macros).
   write_milters_config alloc-sites "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys", "AuthResults"]'
-  traffic=(--traffic verify --prime-header DomainKey-Signature --expect-header Authentication-Results
-           --expect-contains domainkeys=pass --client-addr 192.0.2.1)
+  traffic=("${SELF_PRIMED_VERIFY[@]}")
 else
   write_milters_config alloc-sites "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
   traffic=(--traffic sign --expect-header DomainKey-Signature)

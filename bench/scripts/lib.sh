@@ -49,6 +49,11 @@ make_key() {
   } >"$WORK/bench.zone"
 }
 
+# Verify traffic against a Milters process that also signs (DomainKeys "sv", with AuthResults): it signs the
+# primed message of each size (MSA macros) and verifies the traffic (MTA macros, a client outside the internal hosts).
+SELF_PRIMED_VERIFY=(--traffic verify --prime-header DomainKey-Signature --expect-header Authentication-Results
+                    --expect-contains domainkeys=pass --client-addr 192.0.2.1)
+
 # prepare: what every comparison does first — build (unless SKIP_BUILD=1), the 2048-bit key and its
 # record, BIND serving them.
 prepare() {

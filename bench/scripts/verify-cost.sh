@@ -7,15 +7,12 @@
 ROUNDS=${ROUNDS:-2}
 COUNT=${COUNT:-20000}
 prepare
-# One process signs the primed messages (MSA macros, once per size) and verifies the traffic (MTA macros,
-# a client outside the internal hosts).
 write_milters_config verify-cost "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys", "AuthResults"]'
 start_milters verify-cost
 trap 'stop_milters verify-cost; "$PEERS/dns.sh" stop --dir "$WORK/dns" >&2 || true' EXIT
 pid=$(cat "$WORK/verify-cost/milters.pid")
 socket=$(milters_socket verify-cost)
-traffic=(--traffic verify --prime-header DomainKey-Signature --expect-header Authentication-Results
-         --expect-contains domainkeys=pass --client-addr 192.0.2.1 --quiet)
+traffic=("${SELF_PRIMED_VERIFY[@]}" --quiet)
 "$LOADGEN" --socket "$socket" --connections 8 --count 30000 --warmup 0 "${traffic[@]}" >/dev/null
 ticks=$(getconf CLK_TCK)
 for round in $(seq 1 "$ROUNDS"); do
