@@ -1,3 +1,6 @@
+using System.Text;
+using System.Globalization;
+
 namespace Milters.SenderId.Spf;
 
 /// <summary>Syntax of domain names in SPF: domain-spec (RFC 7208 §7.1) and the checks of §4.3.</summary>
@@ -55,6 +58,28 @@ public static class DomainSpec
             if (label.Length == 0 || label.Length > SpfLimits.MaxLabelLength) return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// The name as DNS knows it: internationalized labels as A-labels ("bücher.example" →
+    /// "xn--bcher-kva.example"), as RFC 7208 §4.3 requires of check_host()'s domain; an ASCII name unchanged.
+    /// A name that cannot be encoded (an empty or over-long label) is returned as it was, for
+    /// <see cref="IsValidDomain"/> to refuse.
+    /// </summary>
+    public static string ToALabels(string domain)
+    {
+        if (Ascii.IsValid(domain)) return domain;
+        try
+        {
+            // The process runs with invariant globalization, where IdnMapping only Punycode-encodes (no UTS #46
+            // mapping): lower-casing first gives the A-label an upper-case U-label maps to. Decomposed input is
+            // not composed (no normalization data in invariant mode); MTAs and mail clients send NFC.
+            return new IdnMapping().GetAscii(domain.ToLowerInvariant());
+        }
+        catch (ArgumentException)
+        {
+            return domain;
+        }
     }
 
     /// <summary>True when <paramref name="name"/> is <paramref name="domain"/> or a name below it (case-insensitive).</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 
 namespace Milters.SenderId.Spf;
 
@@ -14,14 +15,18 @@ public sealed record SpfRequest(IPAddress Ip, string Identity, string Helo, SpfS
     public static SpfRequest ForMailFrom(IPAddress ip, string mailFrom, string helo, SpfScope scope = SpfScope.Spf) =>
         new(ip, string.IsNullOrEmpty(mailFrom) ? helo : mailFrom, helo, scope);
 
-    /// <summary>The sender as local@domain: an identity without "@" is a domain (postmaster, RFC 7208 §4.3); an empty local-part becomes postmaster.</summary>
+    /// <summary>
+    /// The sender as local@domain: an identity without "@" is a domain (postmaster, RFC 7208 §4.3); an empty
+    /// local-part becomes postmaster; an internationalized domain is in A-labels (RFC 7208 §4.3), so the
+    /// lookups and the %{d}/%{o} macros use the name DNS knows.
+    /// </summary>
     public string Sender
     {
         get
         {
             var at = Identity.LastIndexOf('@');
-            if (at < 0) return "postmaster@" + Identity;
-            return at == 0 ? "postmaster" + Identity : Identity;
+            if (at > 0 && Ascii.IsValid(Identity.AsSpan(at + 1))) return Identity;
+            return (at <= 0 ? "postmaster" : Identity[..at]) + "@" + DomainSpec.ToALabels(Identity[(at + 1)..]);
         }
     }
 

@@ -55,6 +55,16 @@ public sealed class SenderIdFilterTests
     }
 
     [Fact]
+    public async Task An_internationalized_PRA_is_checked_under_its_A_label_name()
+    {
+        var dns = Zone().AddTxt("xn--bcher-kva.example", "spf2.0/pra ip4:192.0.2.10 -all"); // bücher.example
+        var (filter, _) = Create(dns);
+        var ctx = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx, "alice@example.com", ("From", " Jörg <jörg@bücher.example>"));
+        Assert.Equal(AuthResultCode.Pass, ctx.Result("sender-id").Result);
+    }
+
+    [Fact]
     public async Task PraScopeRecordTakesPrecedence()
     {
         var (filter, _) = Create(Zone());
