@@ -70,6 +70,40 @@ public sealed class DomainKeysThroughMtaTests
     }
 
     /// <summary>
+    /// main.cf files from the dk-filter years set an older milter_protocol (2 was the advice for dk-filter and
+    /// Postfix 2.3): no SMFIC_DATA, no no-reply steps, fewer actions. The negotiation must stay within what the
+    /// MTA offers, and mail is still signed on submission and verified on the way in.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Postfix_with_an_older_milter_protocol_still_signs_and_verifies(int version)
+    {
+        using var dk = DomainKeysMilter.Start(new JsonObject
+        {
+            ["InternalHosts"] = new JsonArray("192.0.2.255/32"),
+            ["SigningDaemons"] = new JsonArray("MSA"),
+        });
+        using var mta = PostfixInstance.Start(new PostfixOptions { Milter = dk.Milter.Socket, Set = { $"milter_protocol={version}" } });
+
+        var subject = $"dk protocol {version} {Guid.NewGuid():N}";
+        var sent = mta.Send(Message(subject), submission: true);
+        Assert.True(sent.Accepted, Why(sent, mta, dk));
+        var signed = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);
+        Assert.Single(signed.HeaderValues("DomainKey-Signature"));
+        var (perlPass, perlOutput) = dk.PerlVerify(Encoding.UTF8.GetBytes(signed.Raw));
+        Assert.True(perlPass, perlOutput + "\n" + signed.Raw + "\n--- milter output ---\n" + dk.Milter.Output);
+
+        var again = mta.Send(new SwaksMessage { From = "alice@example.com", Data = ResendData(signed.Raw, out var marker) });
+        Assert.True(again.Accepted, Why(again, mta, dk));
+        var verified = mta.Maildir.WaitFor(m => m.Raw.Contains(marker) && m.Path != signed.Path, Delivery, "the message sent back in");
+        Assert.Contains(verified.HeaderValues("Authentication-Results"),
+            v => v.StartsWith(DomainKeysMilter.AuthservId) && v.Contains("domainkeys=pass"));
+        Assert.DoesNotContain("protocol error", dk.Milter.Output);
+    }
+
+    /// <summary>
     /// The delivered file as DATA for a second trip: the delivery headers above the signature go (they are not
     /// signed), the message-unique Message-ID stays as the marker to find the new delivery.
     /// </summary>
