@@ -55,6 +55,22 @@ public sealed class SenderIdProtocolTests : IDisposable
         Assert.False(r.Verdict.IsReject || r.Verdict.IsTempFail, r.Verdict.ToString());
     }
 
+    /// <summary>
+    /// SMTPUTF8 mail (RFC 6531/6532): the envelope and From carry the domain in U-labels, the records live under its
+    /// A-labels (xn--bcher-kva.sid.test is bücher.sid.test); both checks find them (RFC 7208 §4.3). The zone's
+    /// spf2.0/pra record authorizes another network, so a pass for both would mean one check did not look there.
+    /// </summary>
+    [Fact]
+    public async Task An_internationalized_sender_domain_is_checked_by_its_A_labels()
+    {
+        using var milter = SenderIdMilter.Start(dns);
+        var message = Encoding.UTF8.GetBytes("From: Jörg <jörg@bücher.sid.test>\r\nTo: bob@example.org\r\nSubject: eai\r\n\r\nhallo\r\n");
+        var r = await Send(milter, "192.0.2.7", "mail.sid.test", "jörg@bücher.sid.test", message);
+        var ar = AuthResults(r, milter);
+        Assert.Contains("spf=pass", ar);
+        Assert.Contains("sender-id=fail", ar);
+    }
+
     [Fact]
     public async Task RejectModeTwoRejectsAnUnauthorizedClientWith550()
     {
