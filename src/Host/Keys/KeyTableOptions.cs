@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Configuration;
 using Milters.Host.Hosting;
 
@@ -17,8 +19,8 @@ public sealed record KeyTableOptions(bool Strict, IReadOnlyList<KeyTableEntry> E
         foreach (var item in section.GetSection("Table").GetChildren().OrderBy(c => int.TryParse(c.Key, out var n) ? n : int.MaxValue))
         {
             var where = $"Keys:Table:{item.Key}";
-            var domain = Required(item, "Domain", where).TrimEnd('.');
-            var selector = Required(item, "Selector", where);
+            var domain = DnsName(Required(item, "Domain", where).TrimEnd('.'), "Domain", where);
+            var selector = DnsName(Required(item, "Selector", where), "Selector", where);
             var keyFile = Required(item, "KeyFile", where);
             if (relativeTo is not null && !Path.IsPathRooted(keyFile)) keyFile = Path.Combine(relativeTo, keyFile);
 
@@ -32,6 +34,26 @@ public sealed record KeyTableOptions(bool Strict, IReadOnlyList<KeyTableEntry> E
             entries.Add(new KeyTableEntry(domain, selector, keyFile, senders));
         }
         return new KeyTableOptions(strict, entries);
+    }
+
+    /// <summary>
+    /// Domain and Selector become d= and s= of every signature and the name verifiers look the key up under
+    /// (selector._domainkey.domain): one that cannot be a DNS name is refused at startup rather than used to sign
+    /// mail nobody can verify.
+    /// </summary>
+    private static string DnsName(string value, string key, string where)
+    {
+        if (!Ascii.IsValid(value))
+        {
+            string hint;
+            try { hint = $"; in A-labels: {new IdnMapping().GetAscii(value.ToLowerInvariant())}"; }
+            catch (ArgumentException) { hint = ""; }
+            throw new StartupException($"{where}: {key} \"{value}\" is not ASCII: write an internationalized name in A-labels{hint}");
+        }
+        if (value.Length > 253 || value.Split('.').Any(label => label.Length is 0 or > 63
+                || label.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))))
+            throw new StartupException($"{where}: {key} \"{value}\" is not a DNS name (dot-separated labels of 1 to 63 letters, digits, '-' or '_')");
+        return value;
     }
 
     private static string Required(IConfigurationSection item, string key, string where)

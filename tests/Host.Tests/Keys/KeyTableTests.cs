@@ -178,4 +178,28 @@ public class KeyTableTests : IDisposable
         })));
         Assert.Equal("Keys:Table:0: Selector is missing", e.Message);
     }
+
+    [Theory]
+    [InlineData("exa mple.com", "s", "Domain \"exa mple.com\" is not a DNS name")]
+    [InlineData("example..com", "s", "Domain \"example..com\" is not a DNS name")]
+    [InlineData("example.com", "jan;2026", "Selector \"jan;2026\" is not a DNS name")]
+    [InlineData("bücher.example", "s", "Domain \"bücher.example\" is not ASCII: write an internationalized name in A-labels; in A-labels: xn--bcher-kva.example")]
+    public void A_domain_or_selector_that_cannot_be_a_DNS_name_is_refused(string domain, string selector, string why)
+    {
+        var e = Assert.Throws<StartupException>(() => KeyTableOptions.FromConfiguration(Config(new JsonObject
+        {
+            ["Table"] = new JsonArray(Entry(domain, selector, "/x.pem")),
+        })));
+        Assert.StartsWith("Keys:Table:0: " + why, e.Message);
+    }
+
+    [Fact]
+    public void Selectors_with_dots_and_names_with_underscores_and_a_final_dot_are_taken()
+    {
+        var options = KeyTableOptions.FromConfiguration(Config(new JsonObject
+        {
+            ["Table"] = new JsonArray(Entry("Mail_Out.example.com.", "2026.q4-a", "/x.pem")),
+        }));
+        Assert.Equal(("Mail_Out.example.com", "2026.q4-a"), (options.Entries[0].Domain, options.Entries[0].Selector));
+    }
 }
