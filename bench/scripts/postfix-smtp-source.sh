@@ -1,6 +1,8 @@
 #!/bin/bash
 # Through real Postfix: smtp-source → Postfix MSA port ({daemon_name}=MSA) → milter → discard:, Milters and
-# OpenDKIM in turn with the same key, same message size and session count. Prints messages/s per filter.
+# OpenDKIM in turn with the same key, same message size and session count, and the C signing milter (bench/NullMilter
+# with the key, one process per core: the cheapest signing milter, so what Postfix's milter client itself costs).
+# Prints messages/s per filter.
 #   SESSIONS=10 MESSAGES=1000 SIZE=4096 bench/scripts/postfix-smtp-source.sh
 . "$(dirname "$0")/lib.sh"
 SESSIONS=${SESSIONS:-10}
@@ -13,8 +15,11 @@ prepare
 start_opendkim od-tcp tcp s "$OD_PORT"
 write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters milters-tcp
-trap 'stop_milters milters-tcp; stop_milters before-tcp; stop_opendkim od-tcp; "$PEERS/postfix.sh" stop --dir "$PF_DIR" >&2 || true' EXIT
-targets=("Milters inet:127.0.0.1:$MILTERS_PORT" "OpenDKIM inet:127.0.0.1:$OD_PORT" "none none")
+build_c_milter
+C_SIGN_PORT=${C_SIGN_PORT:-18918}
+"$WORK/null-milter" "$C_SIGN_PORT" "$WORK/$SELECTOR.key.pem" "$(nproc)" & c_sign=$!
+trap 'kill $c_sign 2>/dev/null; stop_milters milters-tcp; stop_milters before-tcp; stop_opendkim od-tcp; "$PEERS/postfix.sh" stop --dir "$PF_DIR" >&2 || true' EXIT
+targets=("Milters inet:127.0.0.1:$MILTERS_PORT" "C-signing-milter inet:127.0.0.1:$C_SIGN_PORT" "OpenDKIM inet:127.0.0.1:$OD_PORT" "none none")
 if [ -n "$BASELINE" ]; then
   write_milters_config before-tcp "inet:$BASELINE_PORT@127.0.0.1" '["DomainKeys"]'
   start_milters before-tcp "$BASELINE"
