@@ -2,13 +2,14 @@ using System.Text;
 using Milters.Abstractions;
 using Milters.DomainKeys.Verifying;
 using Milters.SenderId.Pra;
+using Milters.SenderId.Spf;
 
 namespace Milters.Fuzz;
 
 /// <summary>
 /// Header address parsing: the input is a header block ("Name: value" lines, folded lines continue a
 /// field) from which the PRA is chosen (RFC 4407 §2) and the DomainKeys sending address found (RFC 4870
-/// §3.5); the whole input is also parsed as one mailbox. Both report bad input by returning null/false.
+/// §3.5); the whole input is also parsed as one mailbox and turned into A-labels. Both report bad input by returning null/false.
 /// </summary>
 public static class PraTarget
 {
@@ -21,7 +22,11 @@ public static class PraTarget
         {
             _ = pra.LocalPart;
             _ = pra.Domain;
+            // check_host()'s domain, in A-labels when the PRA is internationalized (RFC 7208 §4.3).
+            var request = new SpfRequest(System.Net.IPAddress.Loopback, pra.Address, "helo.example");
+            if (!DomainSpec.IsValidDomain(request.Domain)) _ = request.Sender;
         }
+        _ = DomainSpec.ToALabels(text);
         PraExtractor.TryParseSingleMailbox(text, out _, out _);
         SendingAddress.Find(headers, lastOccurrence: true)?.IsInDomain("example.com");
         SendingAddress.Find(headers, lastOccurrence: false);
