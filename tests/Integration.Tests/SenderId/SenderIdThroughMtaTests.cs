@@ -43,6 +43,36 @@ public sealed class SenderIdThroughMtaTests : IDisposable
         Assert.Contains("spf=pass smtp.mailfrom=alice@ok.sid.test", ar);
     }
 
+    /// <summary>
+    /// SMTPUTF8 mail (RFC 6531) through real Postfix: the envelope sender and From are in U-labels (münchen.sid.test),
+    /// the record lives under the A-labels (xn--mnchen-3ya.sid.test). swaks cannot say SMTPUTF8, so Python's smtplib
+    /// is the SMTP client. Sendmail is left out: whether it speaks SMTPUTF8 depends on how it was built (USE_EAI).
+    /// </summary>
+    [Fact]
+    public void Smtputf8_mail_through_Postfix_is_checked_under_the_A_labels()
+    {
+        using var milter = SenderIdMilter.Start(dns);
+        using var mta = MtaInstance.Start(MtaKind.Postfix, milter.Socket);
+        var subject = $"eai {Guid.NewGuid():N}";
+        const string Client = """
+            import smtplib, sys
+            port, subject = int(sys.argv[1]), sys.argv[2]
+            message = ("From: Jörg <jörg@münchen.sid.test>\r\nTo: bob@example.org\r\nSubject: " + subject +
+                       "\r\nMessage-ID: <" + subject.replace(" ", ".") + "@münchen.sid.test>\r\n\r\nGrüße\r\n").encode("utf-8")
+            with smtplib.SMTP("127.0.0.1", port, local_hostname="client.sid.test", timeout=60) as s:
+                s.sendmail("jörg@münchen.sid.test", ["bob@example.org"], message, mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+            print("sent")
+            """;
+        var sent = ProcessRunner.Run("python3", ["-c", Client, mta.Port.ToString(), subject], TimeSpan.FromMinutes(2));
+        Assert.True(sent.Succeeded, $"{sent}\n{mta.Describe()}\n--- milter output ---\n{milter.Output}");
+
+        var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);
+        var ar = Assert.Single(delivered.HeaderValues("Authentication-Results"));
+        // The identities as the message has them (a quoted-string: RFC 8601's token has no room for UTF-8).
+        Assert.True(ar.Contains("spf=pass smtp.mailfrom=\"jörg@münchen.sid.test\"") && ar.Contains("sender-id=pass header.from=\"jörg@münchen.sid.test\""),
+            ar + "\n" + delivered.Raw + "\n--- milter output ---\n" + milter.Output);
+    }
+
     [Theory]
     [InlineData(MtaKind.Postfix)]
     [InlineData(MtaKind.Sendmail)]
