@@ -25,11 +25,9 @@ if [ -n "$BASELINE" ]; then
   start_milters before-tcp "$BASELINE"
   targets=("Milters-before inet:127.0.0.1:$BASELINE_PORT" "${targets[@]}")
 fi
-# Steady state, as a mail server runs: a fresh .NET process JIT-compiles its hot paths again (tiering) for about
-# its first 15,000 messages, on a background thread that would compete with Postfix for the two cores.
-for socket in "inet:$MILTERS_PORT@127.0.0.1" ${BASELINE:+"inet:$BASELINE_PORT@127.0.0.1"}; do
-  "$LOADGEN" --socket "$socket" --connections 8 --count "${WARMUP:-20000}" --quiet >/dev/null 2>&1 || true
-done
+# Steady state first, as a mail server runs (warm, lib.sh): a cold process would be JIT-compiling beside Postfix.
+warm "inet:$MILTERS_PORT@127.0.0.1"
+[ -z "$BASELINE" ] || warm "inet:$BASELINE_PORT@127.0.0.1"
 for target in "${targets[@]}"; do
   set -- $target
   "$PEERS/postfix.sh" start --dir "$PF_DIR" --port "$PF_PORT" --submission-port "$PF_MSA" --milter "$2" \

@@ -14,9 +14,8 @@ start_opendkim od-tcp tcp s "$OD_PORT"
 write_milters_config milters-tcp "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters milters-tcp
 trap 'stop_milters milters-tcp; stop_opendkim od-tcp; "$PEERS/sendmail.sh" stop --dir "$SM_DIR" >&2 || true' EXIT
-# Steady state, as a mail server runs: a fresh .NET process JIT-compiles its hot paths again (tiering) for about
-# its first 15,000 messages, on a background thread that would compete with Sendmail for the two cores.
-"$LOADGEN" --socket "inet:$MILTERS_PORT@127.0.0.1" --connections 8 --count "${WARMUP:-20000}" --quiet >/dev/null 2>&1 || true
+# Steady state first, as a mail server runs (warm, lib.sh): a cold process would be JIT-compiling beside Sendmail.
+warm "inet:$MILTERS_PORT@127.0.0.1"
 TARGETS=${TARGETS:-Milters OpenDKIM none}
 declare -A SPEC=([Milters]="inet:$MILTERS_PORT@127.0.0.1" [OpenDKIM]="inet:$OD_PORT@127.0.0.1" [none]=none)
 for name in $TARGETS; do

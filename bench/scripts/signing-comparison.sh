@@ -24,9 +24,7 @@ if [ -n "$BASELINE" ]; then
   start_milters before-tcp "$BASELINE"; start_milters before-unix "$BASELINE"
 fi
 
-# Steady state: a fresh .NET process JIT-compiles its hot paths again (tiering) for about its first 15,000
-# messages, on a background thread that competes for the two cores. WARMUP=0 measures from a cold start.
-warm() { [ "${WARMUP:-20000}" = 0 ] || "$LOADGEN" --socket "$1" --connections 8 --count "${WARMUP:-20000}" --quiet >/dev/null 2>&1 || true; }
+# Steady state first (warm, lib.sh).
 warm "inet:$MILTERS_PORT@127.0.0.1"; warm "unix:$WORK/milters.sock"
 [ -z "$BASELINE" ] || { warm "inet:$BASELINE_PORT@127.0.0.1"; warm "unix:$WORK/milters-before.sock"; }
 

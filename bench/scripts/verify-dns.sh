@@ -20,10 +20,9 @@ trap 'stop_milters verify-signer; stop_milters verify-cached; stop_milters verif
 common=(--connections "$CONCURRENCY" --count "$COUNT" --duration "$DURATION" --sizes "$SIZES" --traffic verify
         --client-addr 192.0.2.1 --quiet --json "$OUTFILE")
 run() { log "$*"; "$LOADGEN" "$@" "${common[@]}" || true; }
-# Steady state first (JIT tiering of a fresh .NET process, ~15,000 messages), unless WARMUP=0.
+# Steady state first (warm, lib.sh).
 for port in 18914 18915; do
-  [ "${WARMUP:-20000}" = 0 ] || "$LOADGEN" --socket "inet:$port@127.0.0.1" --connections 8 --count "${WARMUP:-20000}" --traffic verify \
-    --prime-header DomainKey-Signature --prime-socket inet:18916@127.0.0.1 --client-addr 192.0.2.1 --quiet >/dev/null 2>&1 || true
+  warm "inet:$port@127.0.0.1" --traffic verify --prime-header DomainKey-Signature --prime-socket inet:18916@127.0.0.1 --client-addr 192.0.2.1
 done
 run --label "Milters (DNS cache on)" --socket inet:18914@127.0.0.1 --prime-header DomainKey-Signature \
     --prime-socket inet:18916@127.0.0.1 --expect-header Authentication-Results --expect-contains domainkeys=pass
