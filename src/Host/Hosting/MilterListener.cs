@@ -110,8 +110,9 @@ public sealed partial class MilterListener : BackgroundService
                 return;
             }
             // Everything answering one command leaves in one write; without NODELAY, Nagle + delayed ACK
-            // would hold the end-of-message reply back ~40 ms (libmilter's well-known loss).
-            accepted.NoDelay = true;
+            // would hold the end-of-message reply back ~40 ms (libmilter's well-known loss). On Linux the
+            // socket has it from the listener already (SocketBinder).
+            if (!SocketBinder.AcceptedSocketsInheritNoDelay) accepted.NoDelay = true;
         }
         else
         {
