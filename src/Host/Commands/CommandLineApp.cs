@@ -29,7 +29,12 @@ public static class CommandLineApp
 
         ICliCommand command;
         IReadOnlyList<string> rest;
-        if (args.Count == 0 || args[0].StartsWith('-'))
+        if (args.Count > 0 && args[0] is "--version" or "-V")
+        {
+            command = commands["version"];
+            rest = args.Skip(1).ToArray();
+        }
+        else if (args.Count == 0 || args[0].StartsWith('-'))
         {
             command = commands["run"];
             rest = args;

@@ -15,7 +15,9 @@ public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCom
     public string Summary => $"run the milter with {translator.Tool}'s command-line flags";
 
     /// <summary>The configuration this command line amounts to (also used by tests and `migrate`).</summary>
-    public StartupArguments Translate(IReadOnlyList<string> args)
+    public StartupArguments Translate(IReadOnlyList<string> args) => Translate(args, out _);
+
+    private StartupArguments Translate(IReadOnlyList<string> args, out bool versionRequested)
     {
         var legacyArgs = new List<string>();
         var commandLine = HostCommandLine.Parse(args, legacyArgs);
@@ -28,12 +30,19 @@ public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCom
         {
             throw new StartupException($"{translator.Tool}: {e.Message}", e);
         }
+        versionRequested = translation.VersionRequested;
         return new StartupArguments(commandLine, translation.Settings);
     }
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var arguments = Translate(args);
+        var arguments = Translate(args, out var versionRequested);
+        if (versionRequested)
+        {
+            foreach (var line in ProductVersion.Describe()) stdout.WriteLine(line);
+            stdout.WriteLine($"\t{translator.VersionDetails}");
+            return Task.FromResult(0);
+        }
         if (arguments.CommandLine.Help)
         {
             stdout.WriteLine($"usage: milters {translator.Tool} [{translator.Tool} flags] [--config PATH] [--plugins DIR] [--nameserver HOST:PORT] [--Section:Key=VALUE]");

@@ -135,7 +135,11 @@ public sealed partial class MigrateCommand : ICliCommand
         {
             try
             {
-                return translator.Translate(args);
+                var translation = translator.Translate(args);
+                if (!translation.VersionRequested) return translation;
+                RemoveFlag(args, 'V');
+                notes.Add($"{tool} -V (print the version and exit) — not carried over");
+                continue;
             }
             catch (LegacyCommandLineException e)
             {

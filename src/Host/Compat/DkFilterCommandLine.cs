@@ -14,6 +14,8 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
 {
     public string Tool => "dk-filter";
 
+    public string VersionDetails => "DomainKeys (RFC 4870): signing algorithm rsa-sha1; canonicalizations simple, nofws";
+
     // getopt string of dk-filter 1.0: flags followed by ':' take a value.
     private const string Flags = "a:Ab:c:C:d:DfhHi:I:klm:M:o:p:P:qRs:S:T:u:U:V";
 
@@ -27,7 +29,9 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
         };
         var notes = new List<string>();
         var line = new Parsed();
-        foreach (var (flag, value) in GetOpt.Parse(args, Flags, "dk-filter"))
+        var flags = GetOpt.Parse(args, Flags, "dk-filter").ToList();
+        if (flags.Any(f => f.Flag == 'V')) return LegacyTranslation.VersionOnly;
+        foreach (var (flag, value) in flags)
             Apply(flag, value, settings, notes, line);
         Finish(settings, notes, line);
         return new LegacyTranslation(settings, notes);
@@ -104,8 +108,6 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
             case 'u': s["Hosting:User"] = value; break;
             case 'U':
                 throw new LegacyCommandLineException("-U (POP-before-SMTP database) is not supported: use SMTP AUTH ({auth_authen}) or -i/-m to mark trusted senders");
-            case 'V':
-                throw new LegacyCommandLineException("-V (print the version and exit) is not supported by `milters dk-filter`");
             default:
                 throw new LegacyCommandLineException($"unknown flag -{flag}");
         }

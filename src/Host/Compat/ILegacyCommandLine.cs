@@ -16,9 +16,19 @@ public interface ILegacyCommandLine
     /// unknown flag, a flag not supported (never silently ignored) or a bad value.
     /// </summary>
     LegacyTranslation Translate(IReadOnlyList<string> args);
+
+    /// <summary>What the old tool's <c>-V</c> printed beside its version (what it implements, algorithms), printed after ours.</summary>
+    string VersionDetails { get; }
 }
 
 /// <summary>Configuration produced from an old command line, plus notes for flags that map to nothing (for `migrate`).</summary>
-public sealed record LegacyTranslation(IReadOnlyDictionary<string, string?> Settings, IReadOnlyList<string> Notes);
+public sealed record LegacyTranslation(IReadOnlyDictionary<string, string?> Settings, IReadOnlyList<string> Notes)
+{
+    /// <summary><c>-V</c> was given: print the version and exit, as the old tools did, instead of running.</summary>
+    public bool VersionRequested { get; init; }
+
+    /// <summary>What a command line with <c>-V</c> amounts to: the old tools printed and exited before looking at the other flags.</summary>
+    public static LegacyTranslation VersionOnly { get; } = new(new Dictionary<string, string?>(), []) { VersionRequested = true };
+}
 
 public sealed class LegacyCommandLineException(string message) : Exception(message);

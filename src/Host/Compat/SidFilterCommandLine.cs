@@ -13,6 +13,8 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
 {
     public string Tool => "sid-filter";
 
+    public string VersionDetails => "Sender ID (RFC 4406, 4407): scopes mfrom and pra; SPF (RFC 7208) records";
+
     // getopt string of sid-filter 1.0.0: flags followed by ':' take a value.
     private const string Flags = "a:ABcC:d:DfhH:lL:M:np:P:qQr:R:tT:u:V";
 
@@ -25,7 +27,9 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
             ["SenderId:RejectMissingPra"] = "true",
         };
         var notes = new List<string>();
-        foreach (var (flag, value) in GetOpt.Parse(args, Flags, "sid-filter"))
+        var flags = GetOpt.Parse(args, Flags, "sid-filter").ToList();
+        if (flags.Any(f => f.Flag == 'V')) return LegacyTranslation.VersionOnly;
+        foreach (var (flag, value) in flags)
             Apply(flag, value, settings, notes);
         return new LegacyTranslation(settings, notes);
     }
@@ -77,8 +81,6 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
                 s["Dns:Timeout"] = TimeSpan.FromSeconds(secs).ToString("c", CultureInfo.InvariantCulture);
                 break;
             case 'u': s["Hosting:User"] = value; break;
-            case 'V':
-                throw new LegacyCommandLineException("-V (print the version and exit) is not supported by `milters sid-filter`");
             default:
                 throw new LegacyCommandLineException($"unknown flag -{flag}");
         }

@@ -73,5 +73,41 @@ public class CommandCatalogTests : IDisposable
         Assert.Equal(0, await CommandLineApp.RunAsync(["--help"], stdout, new StringWriter()));
         Assert.Contains("dk-filter", stdout.ToString());
         Assert.Contains("sid-filter", stdout.ToString());
+        Assert.Contains("version", stdout.ToString());
+    }
+
+    [Theory]
+    [InlineData("version")]
+    [InlineData("--version")]
+    [InlineData("-V")]
+    public async Task Version_names_the_build_the_runtime_and_openssl(string word)
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, await CommandLineApp.RunAsync([word], stdout, new StringWriter()));
+        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^milters \d+\.\d+\.\d+", lines[0]);
+        Assert.Equal(typeof(CommandLineApp).Assembly.GetName().Version!.ToString(3), lines[0]["milters ".Length..].Split('+', '-')[0]);
+        Assert.Contains(lines, l => l.Contains(".NET " + Environment.Version.ToString(2), StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("\tOpenSSL 3.", StringComparison.Ordinal) || l.StartsWith("\tOpenSSL 1.", StringComparison.Ordinal));
+
+        var stderr = new StringWriter();
+        Assert.Equal(CommandLineApp.ExitUsage, await CommandLineApp.RunAsync([word, "extra"], new StringWriter(), stderr));
+        Assert.Contains("no arguments", stderr.ToString());
+    }
+
+    [Theory]
+    [InlineData("dk-filter", new[] { "-V" }, "DomainKeys (RFC 4870)")]
+    [InlineData("dk-filter", new[] { "-lV", "-b", "s" }, "rsa-sha1")] // -b s without a key would refuse to start: -V comes first
+    [InlineData("sid-filter", new[] { "-p", "inet:8891@localhost", "-V" }, "Sender ID (RFC 4406, 4407)")]
+    public async Task Old_tools_dash_V_prints_the_version_and_exits_without_running(string tool, string[] flags, string expected)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var run = CommandLineApp.RunAsync([tool, .. flags], stdout, stderr);
+        // A milter that started would not return: -V must come back at once with 0.
+        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))));
+        Assert.True(await run == 0, stderr.ToString());
+        Assert.StartsWith("milters ", stdout.ToString());
+        Assert.Contains(expected, stdout.ToString());
     }
 }

@@ -97,11 +97,12 @@ public sealed class MigrateCommandTests
     [Fact]
     public async Task Flags_without_an_equivalent_are_noted_in_a_comment_and_the_rest_carried_over()
     {
-        var (code, output, err) = await Run("--sid-filter", "-lA -p inet:8891@localhost -C 5 -t");
+        var (code, output, err) = await Run("--sid-filter", "-lA -p inet:8891@localhost -C 5 -tV");
         Assert.True(code == 0, err);
 
         var comments = output.Split('\n').Where(l => l.StartsWith("//", StringComparison.Ordinal)).ToList();
         Assert.Contains(comments, c => c.Contains("-A (restart on failure)", StringComparison.Ordinal) && c.Contains("not carried over", StringComparison.Ordinal));
+        Assert.Contains(comments, c => c.Contains("-V (print the version", StringComparison.Ordinal) && c.Contains("not carried over", StringComparison.Ordinal));
         Assert.Contains(comments, c => c.Contains("-C (Cloudmark", StringComparison.Ordinal) && c.Contains("\"5\"", StringComparison.Ordinal));
 
         using var dir = new TempDir("migrate");
