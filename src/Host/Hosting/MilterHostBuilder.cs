@@ -101,7 +101,7 @@ public static class MilterHostBuilder
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
         foreach (var warning in provider.Generation.Warnings) logger.LogWarning("{Warning}", warning);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        lifetime.ApplicationStarted.Register(() => logger.LogInformation("ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", Environment.ProcessId));
+        lifetime.ApplicationStarted.Register(() => logger.LogInformation("milters {Version} ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", ProductVersion.Text, Environment.ProcessId));
 
         try
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Milters.Host.Hosting;
 using Milters.Testing.Milter;
 using Milters.Testing.Peers;
 
@@ -194,6 +195,8 @@ public class CommandLineProcessTests : IDisposable
         var options = new MilterProcessOptions { Config = JsonNode.Parse(File.ReadAllText(path))!.AsObject() };
         using var milter = MilterProcess.Start(options);
         milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+        // The start-up line names the build, so a log shows which version handled the mail.
+        Assert.Contains($"milters {ProductVersion.Text} ready (pid", milter.Output, StringComparison.Ordinal);
 
         await using var client = await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, milter.Socket.Port!.Value));
         await client.NegotiateAsync(MtaOffer.Postfix);
