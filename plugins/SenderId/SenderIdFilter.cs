@@ -36,7 +36,7 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
     public override ValueTask<Verdict> ConnectAsync(IMessageContext context)
     {
         skipConnection = peers.Count > 0 && peers.Contains(context.Connection.Address, context.Connection.HostName);
-        if (skipConnection) logger.LogDebug("{QueueId} client {Host} [{Address}] is a listed peer: not checked",
+        if (skipConnection) logger.LogDebug("{QueueId}: client {Host} [{Address}] is a listed peer: not checked",
             context.QueueId, context.Connection.HostName, context.Connection.Address);
         return Verdict.ContinueTask;
     }
@@ -71,7 +71,7 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         m.Pra = PraExtractor.Find(context.Headers, out m.PraFailure);
         if (m.Pra is null)
         {
-            logger.LogInformation("{QueueId} can't determine Purported Responsible Address: {Reason}", context.QueueId, m.PraFailure?.Reason);
+            logger.LogInformation("{QueueId}: can't determine Purported Responsible Address: {Reason}", context.QueueId, m.PraFailure?.Reason);
             if (options.RejectMissingPra && !options.TestMode && !m.Authenticated)
             {
                 // RFC 4406 §4: "550 5.7.1 Missing Purported Responsible Address"; text as sid-filter.
@@ -82,7 +82,7 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         }
         if (options.IgnoredDomains.Any(d => d.Equals(m.Pra.Domain, StringComparison.OrdinalIgnoreCase)))
         {
-            logger.LogDebug("{QueueId} PRA domain {Domain} is ignored", context.QueueId, m.Pra.Domain);
+            logger.LogDebug("{QueueId}: PRA domain {Domain} is ignored", context.QueueId, m.Pra.Domain);
             m.Ignored = true;
             return Verdict.ContinueTask;
         }
@@ -127,11 +127,11 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         if (options.AddFilterHeader)
             context.Edits.InsertHeader(0, FilterHeaderName, $" milters SenderId {typeof(SenderIdFilter).Assembly.GetName().Version?.ToString(3)} {host} {context.QueueId}");
 
-        logger.LogInformation("{QueueId} sender-id={SenderId} ({SidReason}) pra={Pra}; spf={Spf} ({SpfReason}) identity={Identity}",
+        logger.LogInformation("{QueueId}: sender-id={SenderId} ({SidReason}) pra={Pra}; spf={Spf} ({SpfReason}) identity={Identity}",
             context.QueueId, sid.Result.ToToken(), sid.Reason, m.Pra?.Address ?? "-",
             spf?.Result.ToToken() ?? "-", spf?.Reason ?? "-", m.SpfRequest?.Sender ?? "-");
 
-        logger.LogDebug("{QueueId} costs: sender-id {SidTerms} DNS terms, {SidVoid} void; spf {SpfTerms} DNS terms, {SpfVoid} void",
+        logger.LogDebug("{QueueId}: costs: sender-id {SidTerms} DNS terms, {SidVoid} void; spf {SpfTerms} DNS terms, {SpfVoid} void",
             context.QueueId, sid.DnsTerms, sid.VoidLookups, spf?.DnsTerms ?? 0, spf?.VoidLookups ?? 0);
 
         // Authenticated clients are always accepted (sid-filter 1.0.0); test mode never rejects or temp-fails.
@@ -150,10 +150,10 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         if (options.Quarantine)
         {
             context.Edits.Quarantine(text);
-            logger.LogInformation("{QueueId} quarantined: {Text}", context.QueueId, text);
+            logger.LogInformation("{QueueId}: quarantined: {Text}", context.QueueId, text);
             return Verdict.Continue;
         }
-        logger.LogInformation("{QueueId} rejected: {Text}", context.QueueId, text);
+        logger.LogInformation("{QueueId}: rejected: {Text}", context.QueueId, text);
         return Verdict.RejectWith("550", "5.7.1", text);
     }
 
