@@ -37,4 +37,11 @@ public sealed class PostfixInstance : MtaInstance
         Start(new PostfixOptions { Milter = milter, DefaultAction = defaultAction });
 
     public override string LogTail(int lines = 40) => DnsServer.Tail(LogPath, lines);
+
+    /// <summary>
+    /// Submits <paramref name="message"/> (LF line ends) with Postfix's own sendmail(1) — postdrop, pickup, cleanup:
+    /// the path of mail from local programs and cron, filtered by non_smtpd_milters rather than smtpd_milters.
+    /// </summary>
+    public ProcessResult SubmitLocally(string sender, string message) =>
+        ProcessRunner.Run("/usr/sbin/sendmail", ["-C", Dir["etc"], "-f", sender, "-t", "-i"], TimeSpan.FromSeconds(60), stdin: message);
 }
