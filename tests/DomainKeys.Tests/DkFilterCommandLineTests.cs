@@ -111,13 +111,24 @@ public sealed class DkFilterCommandLineTests
     [Theory]
     [InlineData("-A")]
     [InlineData("-R")]
-    [InlineData("-V")]
     [InlineData("-U", "/etc/popdb")]
     public void Unsupported_flags_say_so(params string[] flag)
     {
         var e = Assert.Throws<LegacyCommandLineException>(() => Translate(["-p", "x", .. flag]));
         Assert.StartsWith(flag[0], e.Message);
         Assert.Contains("not supported", e.Message);
+    }
+
+    [Theory]
+    [InlineData("-V")]
+    [InlineData("-p", "x", "-lV")]
+    [InlineData("-b", "s", "-V")] // would need a key to run; dk-filter printed its version before checking that
+    public void Dash_V_asks_for_the_version_and_nothing_else(params string[] args)
+    {
+        var t = Translate(args);
+        Assert.True(t.VersionRequested);
+        Assert.Empty(t.Settings);
+        Assert.False(Translate("-p", "x").VersionRequested);
     }
 
     [Theory]

@@ -53,6 +53,15 @@ public sealed class SidFilterCommandLineTests
     }
 
     [Fact]
+    public void DashVAsksForTheVersionAndNothingElse()
+    {
+        var t = new SidFilterCommandLine().Translate(["-p", "inet:8891@localhost", "-V"]);
+        Assert.True(t.VersionRequested);
+        Assert.Empty(t.Settings);
+        Assert.False(new SidFilterCommandLine().Translate(["-p", "inet:8891@localhost"]).VersionRequested);
+    }
+
+    [Fact]
     public void ForegroundFlagIsNotedNotIgnored()
     {
         var t = new SidFilterCommandLine().Translate(["-f"]);
@@ -63,7 +72,6 @@ public sealed class SidFilterCommandLineTests
     [InlineData("-A")]       // auto-restart
     [InlineData("-C", "5")]  // Cloudmark
     [InlineData("-R", "50")] // Cloudmark
-    [InlineData("-V")]
     [InlineData("-x")]       // not a sid-filter flag
     [InlineData("-r", "6")]
     [InlineData("-r", "x")]
