@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Milters.Abstractions;
 using Milters.Host.Dns;
@@ -40,6 +41,14 @@ public sealed record HostGeneration(
         };
     }
 
+    private static string PluginVersion(LoadedPlugin plugin)
+    {
+        var assembly = plugin.Plugin.GetType().Assembly;
+        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        // "0.9.0+COMMIT": the commit is the host's too for the built-in plugins; the version number is what differs.
+        return (informational?.Split('+')[0] ?? assembly.GetName().Version?.ToString(3)) ?? "unknown";
+    }
+
     /// <summary>The effective settings in a few lines (check-config, and the start-up log).</summary>
     public IEnumerable<string> Describe()
     {
@@ -51,6 +60,9 @@ public sealed record HostGeneration(
         yield return "plugin order: " + (Plugins.Plugins.Count == 0
             ? "(none)"
             : string.Join(" -> ", Plugins.Plugins.Select(p => $"{p.Name} (on error: {p.OnError})")));
+        // Drop-in plugins come from elsewhere and are upgraded on their own: which build is loaded belongs in a bug report.
+        if (Plugins.Plugins.Count > 0)
+            yield return "plugin versions: " + string.Join(", ", Plugins.Plugins.Select(p => $"{p.Name} {PluginVersion(p)}"));
         yield return $"dns: {Dns}";
         yield return $"signing keys: {(Keys.AllKeys.Count == 0 ? "none" : string.Join(", ", Keys.AllKeys.Select(k => k.ToString())))}";
     }

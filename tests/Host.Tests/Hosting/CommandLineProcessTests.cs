@@ -127,6 +127,7 @@ public class CommandLineProcessTests : IDisposable
         Assert.Contains($"configuration: {path}", lines);
         Assert.Contains("socket: inet:18891@127.0.0.1", lines);
         Assert.Contains("plugin order: HeaderStamp (on error: Continue)", lines);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^plugin versions: HeaderStamp \d+\.\d+\.\d+$"));
         Assert.Equal("configuration OK", lines[^1]);
     }
 
