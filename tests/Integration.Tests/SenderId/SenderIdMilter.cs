@@ -23,6 +23,8 @@ internal static class SenderIdMilter
         xn--bcher-kva.sid.test. IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
         xn--bcher-kva.sid.test. IN TXT "spf2.0/pra ip4:198.51.100.0/24 -all"
         xn--mnchen-3ya.sid.test. IN TXT "v=spf1 ip4:127.0.0.1 -all"
+        v6.sid.test.          IN TXT "v=spf1 ip6:::1 -all"
+        v6.sid.test.          IN TXT "spf2.0/pra ip6:::1 -all"
         """;
 
     public static DnsServer StartDns()

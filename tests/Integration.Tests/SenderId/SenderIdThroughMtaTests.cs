@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Milters.Testing.Peers;
 
 namespace Milters.Integration.Tests.SenderId;
@@ -41,6 +42,39 @@ public sealed class SenderIdThroughMtaTests : IDisposable
         var ar = Assert.Single(delivered.HeaderValues("Authentication-Results"));
         Assert.Contains("sender-id=pass header.from=alice@ok.sid.test", ar);
         Assert.Contains("spf=pass smtp.mailfrom=alice@ok.sid.test", ar);
+    }
+
+    /// <summary>
+    /// An SMTP client on IPv6 (::1) through real Postfix: Postfix hands the milter an SMFIA_INET6 connection, and the
+    /// checks use that address — v6.sid.test (ip6:::1) passes, ok.sid.test (127.0.0.1 and 2001:db8::/32 only) fails.
+    /// Python's smtplib is the client (it connects to ::1 without extra Perl modules).
+    /// </summary>
+    [Fact]
+    public void Ipv6_client_through_Postfix_is_checked_by_its_IPv6_address()
+    {
+        using var milter = SenderIdMilter.Start(dns);
+        using var mta = PostfixInstance.Start(new PostfixOptions { Milter = milter.Socket, Ipv6 = true });
+        const string Client = """
+            import smtplib, sys
+            port, sender, subject = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+            message = ("From: <" + sender + ">\r\nTo: bob@example.org\r\nSubject: " + subject +
+                       "\r\nMessage-ID: <" + subject.replace(" ", ".") + "@sid.test>\r\n\r\nover IPv6\r\n").encode()
+            with smtplib.SMTP("::1", port, local_hostname="client.sid.test", timeout=60) as s:
+                s.sendmail(sender, ["bob@example.org"], message)
+            print("sent")
+            """;
+        foreach (var (sender, verdict) in new[] { ("alice@v6.sid.test", "pass"), ("alice@ok.sid.test", "fail") })
+        {
+            var subject = $"v6 {verdict} {Guid.NewGuid():N}";
+            var sent = ProcessRunner.Run("python3", ["-c", Client, mta.Port.ToString(), sender, subject], TimeSpan.FromMinutes(2));
+            Assert.True(sent.Succeeded, $"{sent}\n{mta.Describe()}\n--- milter output ---\n{milter.Output}");
+
+            var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);
+            var ar = Assert.Single(delivered.HeaderValues("Authentication-Results"));
+            // A failing result carries a reason= between the result and its property.
+            Assert.True(Regex.IsMatch(ar, $@"\bspf={verdict}\b[^;]*smtp\.mailfrom={Regex.Escape(sender)}") && Regex.IsMatch(ar, $@"\bsender-id={verdict}\b[^;]*header\.from={Regex.Escape(sender)}"),
+                ar + "\n" + delivered.Raw + "\n--- milter output ---\n" + milter.Output);
+        }
     }
 
     /// <summary>

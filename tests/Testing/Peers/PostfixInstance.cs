@@ -7,6 +7,9 @@ public sealed class PostfixOptions : MtaOptions
 
     /// <summary>Extra main.cf parameters, "name = value".</summary>
     public List<string> Set { get; } = new();
+
+    /// <summary>Listen on [::1] too (same ports), so clients can connect over IPv6.</summary>
+    public bool Ipv6 { get; set; }
 }
 
 /// <summary>A private Postfix (tests/peers/postfix.sh) with smtpd_milters = the given milter.</summary>
@@ -29,6 +32,7 @@ public sealed class PostfixInstance : MtaInstance
                 "--milter", o.Milter?.PostfixSpec ?? "none", "--milter-default-action", o.DefaultAction,
             };
             if (o.Sasl != null) args.AddRange(["--sasl", o.Sasl]);
+            if (o.Ipv6) args.Add("--ipv6");
             foreach (var s in o.Set) args.AddRange(["--set", s]);
             return PeerScripts.Run("postfix.sh", args);
         }, (dir, port, sub) => new PostfixInstance(dir, port, sub, o.Milter));
