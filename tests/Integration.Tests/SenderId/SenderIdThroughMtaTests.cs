@@ -45,15 +45,27 @@ public sealed class SenderIdThroughMtaTests : IDisposable
     }
 
     /// <summary>
-    /// An SMTP client on IPv6 (::1) through real Postfix: Postfix hands the milter an SMFIA_INET6 connection, and the
-    /// checks use that address — v6.sid.test (ip6:::1) passes, ok.sid.test (127.0.0.1 and 2001:db8::/32 only) fails.
-    /// Python's smtplib is the client (it connects to ::1 without extra Perl modules).
+    /// An SMTP client on IPv6 (::1) through real Postfix and Sendmail: the MTA hands the milter an SMFIA_INET6
+    /// connection (Sendmail writes the address as "IPv6:::1"), and the checks use that address — v6.sid.test
+    /// (ip6:::1) passes, ok.sid.test (127.0.0.1 and 2001:db8::/32 only) fails. Python's smtplib is the client (it
+    /// connects to ::1 without extra Perl modules).
     /// </summary>
-    [Fact]
-    public void Ipv6_client_through_Postfix_is_checked_by_its_IPv6_address()
+    [Theory]
+    [InlineData(MtaKind.Postfix)]
+    [InlineData(MtaKind.Sendmail)]
+    public void Ipv6_client_through_the_mta_is_checked_by_its_IPv6_address(MtaKind kind)
     {
         using var milter = SenderIdMilter.Start(dns);
-        using var mta = PostfixInstance.Start(new PostfixOptions { Milter = milter.Socket, Ipv6 = true });
+        // Postfix listens on [::1] at its own ports; Sendmail gets one more listener, as an administrator's .mc would add it.
+        var sendmailV6Port = FreePort.Tcp6();
+        using MtaInstance mta = kind == MtaKind.Postfix
+            ? PostfixInstance.Start(new PostfixOptions { Milter = milter.Socket, Ipv6 = true })
+            : SendmailInstance.Start(new SendmailOptions
+            {
+                Milter = milter.Socket,
+                McExtra = $"DAEMON_OPTIONS(`Family=inet6, Name=MTA6, Addr=::1, Port={sendmailV6Port}')dnl\n",
+            });
+        var v6Port = kind == MtaKind.Postfix ? mta.Port : sendmailV6Port;
         const string Client = """
             import smtplib, sys
             port, sender, subject = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -66,7 +78,7 @@ public sealed class SenderIdThroughMtaTests : IDisposable
         foreach (var (sender, verdict) in new[] { ("alice@v6.sid.test", "pass"), ("alice@ok.sid.test", "fail") })
         {
             var subject = $"v6 {verdict} {Guid.NewGuid():N}";
-            var sent = ProcessRunner.Run("python3", ["-c", Client, mta.Port.ToString(), sender, subject], TimeSpan.FromMinutes(2));
+            var sent = ProcessRunner.Run("python3", ["-c", Client, v6Port.ToString(), sender, subject], TimeSpan.FromMinutes(2));
             Assert.True(sent.Succeeded, $"{sent}\n{mta.Describe()}\n--- milter output ---\n{milter.Output}");
 
             var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);

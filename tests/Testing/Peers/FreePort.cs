@@ -17,6 +17,14 @@ public static class FreePort
         return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
+    /// <summary>A TCP port free on ::1.</summary>
+    public static int Tcp6()
+    {
+        using var s = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
     /// <summary>A port free for both UDP and TCP on 127.0.0.1 (a DNS server needs both).</summary>
     public static int UdpAndTcp()
     {
