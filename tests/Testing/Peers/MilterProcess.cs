@@ -24,6 +24,9 @@ public sealed class MilterProcessOptions
     /// <summary>Extra command-line arguments after <c>--config PATH</c> (e.g. <c>--nameserver 127.0.0.1:5353</c>).</summary>
     public List<string> Args { get; } = new();
 
+    /// <summary>The command word before everything else (<c>dk-filter</c> for `milters dk-filter …`); null = run.</summary>
+    public string? Command { get; set; }
+
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -142,6 +145,7 @@ public sealed class MilterProcess : IDisposable
             WorkingDirectory = dir.Path,
         };
         foreach (var a in prefix) psi.ArgumentList.Add(a);
+        if (options.Command is not null) psi.ArgumentList.Add(options.Command);
         psi.ArgumentList.Add("--config");
         psi.ArgumentList.Add(configPath);
         foreach (var a in options.Args) psi.ArgumentList.Add(a);
