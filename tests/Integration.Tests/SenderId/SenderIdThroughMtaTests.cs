@@ -141,6 +141,34 @@ public sealed class SenderIdThroughMtaTests : IDisposable
         Assert.Contains("5.7.1", sent.FirstError);
     }
 
+    /// <summary>
+    /// sid-filter's rc.local line, unchanged but for the program name and with no configuration of its own
+    /// (`milters sid-filter -l -p inet:PORT@localhost -r 2 -c`), behind the real MTA: the authorized sender is
+    /// delivered with sender-id=pass and spf=pass, the unauthorized one refused with 550 at the end of the message.
+    /// </summary>
+    [Theory]
+    [InlineData(MtaKind.Postfix)]
+    [InlineData(MtaKind.Sendmail)]
+    public void The_sid_filter_rc_local_line_runs_behind_the_mta(MtaKind kind)
+    {
+        var socket = MilterSocket.FreeInet();
+        var options = new MilterProcessOptions { Command = "sid-filter", Socket = socket };
+        options.Args.AddRange(["--nameserver", dns.Endpoint, "-l", "-p", $"inet:{socket.Port}@localhost", "-r", "2", "-c"]);
+        using var milter = MilterProcess.Start(options);
+        using var mta = MtaInstance.Start(kind, milter.Socket);
+
+        var subject = $"sid-filter line {Guid.NewGuid():N}";
+        var pass = mta.Send(new SwaksMessage { From = "alice@ok.sid.test", Helo = "client.sid.test", Subject = subject, Headers = { "From: alice@ok.sid.test" }, Body = "hello" });
+        Assert.True(pass.Accepted, Why(pass, mta, milter));
+        var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);
+        var ar = Assert.Single(delivered.HeaderValues("Authentication-Results"));
+        Assert.True(ar.Contains("sender-id=pass header.from=alice@ok.sid.test") && ar.Contains("spf=pass smtp.mailfrom=alice@ok.sid.test"), ar);
+
+        var reject = mta.Send(new SwaksMessage { From = "mallory@deny.sid.test", Helo = "client.sid.test", Subject = "sid-filter line reject", Headers = { "From: mallory@deny.sid.test" }, Body = "hello" });
+        Assert.False(reject.Accepted, Why(reject, mta, milter));
+        Assert.True(reject.FirstError?.StartsWith("550") == true, "expected 550:\n" + Why(reject, mta, milter));
+    }
+
     [Theory]
     [InlineData(MtaKind.Postfix)]
     [InlineData(MtaKind.Sendmail)]
