@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Milters.Testing.Milter;
@@ -13,55 +12,15 @@ namespace Milters.Integration.Tests.SenderId;
 public sealed class SidFilterDropInTests : IDisposable
 {
     private readonly DnsServer dns = SenderIdMilter.StartDns();
-    private readonly TempDir dir = new("sid-filter");
 
-    public void Dispose()
+    public void Dispose() => dns.Dispose();
+
+    /// <summary>The host run as `milters sid-filter …`: everything comes from the sid-filter flags (plugins from the host's folder).</summary>
+    private MilterProcess Start(MilterSocket socket, params string[] sidFilterArgs)
     {
-        dns.Dispose();
-        dir.Dispose();
-    }
-
-    private sealed class HostProcess(Process process, StringBuilder output) : IDisposable
-    {
-        public string Output { get { lock (output) return output.ToString(); } }
-
-        public void Dispose()
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            process.Dispose();
-        }
-    }
-
-    private HostProcess Start(MilterSocket socket, params string[] sidFilterArgs)
-    {
-        // An empty configuration file: everything comes from the sid-filter flags (plugins from the host's folder).
-        File.WriteAllText(dir["milters.json"], "{}");
-        var (file, prefix) = MilterProcess.HostCommand();
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir.Path };
-        foreach (var a in prefix) psi.ArgumentList.Add(a);
-        foreach (var a in (string[])["sid-filter", "--config", dir["milters.json"], "--nameserver", dns.Endpoint, "-p", socket.Spec, .. sidFilterArgs])
-            psi.ArgumentList.Add(a);
-        var output = new StringBuilder();
-        var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        var host = new HostProcess(p, output);
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!MilterProcess.Accepts(socket))
-        {
-            if (p.HasExited || DateTime.UtcNow > until)
-            {
-                var o = host.Output;
-                host.Dispose();
-                throw new PeerException($"milters sid-filter did not start:\n{o}");
-            }
-            Thread.Sleep(100);
-        }
-        return host;
+        var options = new MilterProcessOptions { Command = "sid-filter", Socket = socket };
+        options.Args.AddRange(["--nameserver", dns.Endpoint, "-p", socket.Spec, .. sidFilterArgs]);
+        return MilterProcess.Start(options);
     }
 
     private static async Task<MessageResult> Send(MilterSocket socket, string ip, string mailFrom, string from)
