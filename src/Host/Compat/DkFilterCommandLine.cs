@@ -98,13 +98,7 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
                 throw new LegacyCommandLineException("-R (failure reports to the signer's policy address) is not supported: DomainKeys reporting was never standardised (RFC 4870 has none)");
             case 's': p.KeyFile = value; break;
             case 'S': p.Selector = value; break;
-            case 'T':
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var secs))
-                    throw new LegacyCommandLineException($"-T \"{value}\" is not a number of seconds");
-                if (secs == 0)
-                    throw new LegacyCommandLineException("-T 0 (wait forever for DNS) is not supported: give a number of seconds");
-                s["Dns:Timeout"] = TimeSpan.FromSeconds(secs).ToString("c", CultureInfo.InvariantCulture);
-                break;
+            case 'T': s["Dns:Timeout"] = LegacyDnsTimeout.Parse(value!); break;
             case 'u': s["Hosting:User"] = value; break;
             case 'U':
                 throw new LegacyCommandLineException("-U (POP-before-SMTP database) is not supported: use SMTP AUTH ({auth_authen}) or -i/-m to mark trusted senders");

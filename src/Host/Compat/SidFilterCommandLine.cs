@@ -73,13 +73,7 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
                 s["SenderId:RejectMode"] = mode.ToString(CultureInfo.InvariantCulture);
                 break;
             case 't': s["SenderId:TestMode"] = "true"; break;
-            case 'T':
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var secs))
-                    throw new LegacyCommandLineException($"-T \"{value}\" is not a number of seconds");
-                if (secs == 0)
-                    throw new LegacyCommandLineException("-T 0 (wait forever for DNS) is not supported: give a number of seconds");
-                s["Dns:Timeout"] = TimeSpan.FromSeconds(secs).ToString("c", CultureInfo.InvariantCulture);
-                break;
+            case 'T': s["Dns:Timeout"] = LegacyDnsTimeout.Parse(value!); break;
             case 'u': s["Hosting:User"] = value; break;
             default:
                 throw new LegacyCommandLineException($"unknown flag -{flag}");
