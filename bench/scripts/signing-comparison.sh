@@ -3,6 +3,8 @@
 # same load generator settings, at each concurrency, over TCP and over unix sockets. Appends JSON lines
 # to $RESULTS/signing.jsonl and draws docs/signing.png.
 #   COUNT=2000 DURATION=20s CONCURRENCY=1,8,64 SIZES=4k bench/scripts/signing-comparison.sh
+# LOADGEN_ARGS="--write-per-command --no-nodelay" writes as Postfix and Sendmail do (a write per frame, Nagle on)
+# instead of the generator's batched writes with TCP_NODELAY; it goes to every run and into the chart's title.
 . "$(dirname "$0")/lib.sh"
 COUNT=${COUNT:-2000}
 DURATION=${DURATION:-20s}
@@ -29,7 +31,8 @@ warm "inet:$MILTERS_PORT@127.0.0.1"; warm "unix:$WORK/milters.sock"
 [ -z "$BASELINE" ] || { warm "inet:$BASELINE_PORT@127.0.0.1"; warm "unix:$WORK/milters-before.sock"; }
 
 od_version=$(opendkim -V 2>/dev/null | head -1 || echo opendkim)
-common=(--connections "$CONCURRENCY" --count "$COUNT" --duration "$DURATION" --sizes "$SIZES" --traffic sign --quiet --json "$OUTFILE")
+read -r -a extra <<<"${LOADGEN_ARGS:-}"
+common=(--connections "$CONCURRENCY" --count "$COUNT" --duration "$DURATION" --sizes "$SIZES" --traffic sign --quiet --json "$OUTFILE" "${extra[@]}")
 run() { log "$*"; "$LOADGEN" "$@" "${common[@]}" || true; }
 for round in ${ROUNDS:-1}; do
   run --label OpenDKIM --socket "inet:$OD_PORT@127.0.0.1" --expect-header DKIM-Signature --note "$od_version, 2048-bit, relaxed/relaxed rsa-sha256"
@@ -40,4 +43,4 @@ for round in ${ROUNDS:-1}; do
   [ -z "$BASELINE" ] || run --label "Milters (before)" --socket "unix:$WORK/milters-before.sock" --expect-header DomainKey-Signature --note "$BASELINE, plugins $PLUGINS, 2048-bit, nofws rsa-sha1"
 done
 "$LOADGEN" chart --out "${CHART:-$ROOT/docs/signing.png}" --traffic sign --sizes "$SIZES" \
-  --title "signing $SIZES messages: messages/s (higher is better)" "$OUTFILE"
+  --title "signing $SIZES messages${LOADGEN_ARGS:+ ($LOADGEN_ARGS)}: messages/s (higher is better)" "$OUTFILE"

@@ -36,12 +36,14 @@ public sealed class RandomPolicyComparisonTests(ITestOutputHelper output)
             foreach (var scope in scopes)
             {
                 asked++;
-                var perl = PeerScripts.Run("perl-spf.sh",
-                    ["--scope", scope, "--versions", scope == "pra" ? "2" : "1", "--ip", ip, "--identity", identity, "--helo", "helo.example",
-                     "--dns-port", dns.Port.ToString(), "--timeout", "3"], TimeSpan.FromMinutes(2));
-                Assert.True(perl.Succeeded, perl.ToString());
-                var theirs = perl.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("result=", StringComparison.Ordinal))["result=".Length..];
-                var ours = await evaluator.CheckHostAsync(new SpfRequest(IPAddress.Parse(ip), identity, "helo.example", scope == "pra" ? SpfScope.Pra : SpfScope.Spf));
+                var (theirs, ours) = await AskBothAsync(evaluator, dns, scope, ip, identity);
+                // A temperror is a DNS answer that came too late on a busy machine (both sides time out after
+                // seconds), not a reading of the RFC: such a question is asked once more before it counts.
+                if (theirs != ours.Result.ToToken() && (theirs == "temperror" || ours.Result == SpfResult.TempError))
+                {
+                    output.WriteLine($"asked again after a temperror: {scope} {ip} Mail::SPF {theirs}, ours {ours}");
+                    (theirs, ours) = await AskBothAsync(evaluator, dns, scope, ip, identity);
+                }
                 var line = $"{scope} {ip} \"{(scope == "pra" ? p.PraRecord : p.Record)}\": Mail::SPF {theirs}, ours {ours}";
                 output.WriteLine(line);
                 if (theirs != ours.Result.ToToken()) disagreements.Add(line);
@@ -49,5 +51,16 @@ public sealed class RandomPolicyComparisonTests(ITestOutputHelper output)
         }
         output.WriteLine($"{asked - disagreements.Count}/{asked} agree");
         Assert.True(disagreements.Count == 0, $"seed {Seed}: {disagreements.Count} of {asked} disagree:\n" + string.Join("\n", disagreements));
+    }
+
+    private static async Task<(string Theirs, SpfOutcome Ours)> AskBothAsync(SpfEvaluator evaluator, DnsServer dns, string scope, string ip, string identity)
+    {
+        var perl = PeerScripts.Run("perl-spf.sh",
+            ["--scope", scope, "--versions", scope == "pra" ? "2" : "1", "--ip", ip, "--identity", identity, "--helo", "helo.example",
+             "--dns-port", dns.Port.ToString(), "--timeout", "3"], TimeSpan.FromMinutes(2));
+        Assert.True(perl.Succeeded, perl.ToString());
+        var theirs = perl.Output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("result=", StringComparison.Ordinal))["result=".Length..];
+        var ours = await evaluator.CheckHostAsync(new SpfRequest(IPAddress.Parse(ip), identity, "helo.example", scope == "pra" ? SpfScope.Pra : SpfScope.Spf));
+        return (theirs, ours);
     }
 }
