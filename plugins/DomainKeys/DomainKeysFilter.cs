@@ -48,6 +48,12 @@ internal sealed class DomainKeysFilter(
 
     private bool StartSigning(IMessageContext context, MessageState state, SendingAddress address)
     {
+        if (MessageSigner.UnsignableFieldName(context.Headers) is { } name)
+        {
+            logger.LogWarning("{QueueId}: not signed: the header field name \"{Name}\" holds white space or a control character (RFC 5322 §2.2)",
+                context.QueueId, name.Replace("\r", "\\r").Replace("\n", "\\n"));
+            return false;
+        }
         var usable = new List<SigningKey>();
         foreach (var key in keys.FindKeys(address.Address))
         {

@@ -137,6 +137,41 @@ public sealed class FilterTests
         Assert.Equal(AuthResultCode.Pass, Assert.Single(context.ResultList).Result); // verified instead
     }
 
+    /// <summary>
+    /// Found by fuzzing the whole session: a field name with a line break went into h= and the host refused the
+    /// signature field, so the plugin failed and the message was temp-failed. Now the message passes unsigned.
+    /// </summary>
+    [Theory]
+    [InlineData("Subje\nt")]
+    [InlineData("Subject\r")]
+    [InlineData("X-Ctl\u0001")]
+    [InlineData("X\u007fDel")]
+    [InlineData("X Spaced")]
+    public async Task A_field_name_no_signature_can_cover_leaves_the_message_unsigned(string name)
+    {
+        var (keys, dns) = OneKey();
+        var message = TestMessage.Parse(Message);
+        message.Headers.Insert(2, new HeaderField(name, "hi"u8.ToArray()));
+        var context = TestContext.Internal();
+        var verdict = await context.RunAsync(FilterFactory.Create(dns, keys), message);
+        Assert.Equal(VerdictKind.Continue, verdict.Kind);
+        Assert.Empty(context.EditList.Queued);
+    }
+
+    [Fact]
+    public async Task White_space_before_the_colon_is_the_obsolete_form_and_still_signed()
+    {
+        var (keys, dns) = OneKey();
+        var message = TestMessage.Parse(Message);
+        message.Headers.Insert(2, new HeaderField("X-Obsolete \t", "hi"u8.ToArray()));
+        var context = TestContext.Internal();
+        await context.RunAsync(FilterFactory.Create(dns, keys), message);
+        var insert = Assert.Single(context.EditList.Queued);
+        Assert.Contains("x-obsolete", insert.Value, StringComparison.OrdinalIgnoreCase);
+        var (_, verified) = await VerifyAsync(dns, context.Delivered(message));
+        Assert.Equal(AuthResultCode.Pass, Assert.Single(verified.ResultList).Result);
+    }
+
     [Fact]
     public async Task A_one_byte_change_fails()
     {

@@ -51,6 +51,21 @@ internal sealed class MessageSigner : IDisposable
 
     public CanonicalizationAlgorithm Canonicalization { get; }
 
+    /// <summary>
+    /// The first field name no signature can cover, or null. A field name is printable US-ASCII without the colon
+    /// (RFC 5322 §2.2; white space before the colon is the obsolete form of §4.5 and trimmed). A name with a line
+    /// break or another control character cannot go into h= (the signature field would be broken) nor reach a
+    /// verifier as the same field, and one with inner white space would be read back from h= as another name.
+    /// MTAs never pass such names; a milter client that does gets an unsigned message, not a failed one.
+    /// </summary>
+    public static string? UnsignableFieldName(IReadOnlyList<HeaderField> headers)
+    {
+        foreach (var h in headers)
+            foreach (var c in h.Name.AsSpan().Trim(" \t"))
+                if (c is <= ' ' or '\x7f') return h.Name;
+        return null;
+    }
+
     /// <summary>The h= list to write, or null for none.</summary>
     public IReadOnlyList<string>? HeaderNames { get; private set; }
 
