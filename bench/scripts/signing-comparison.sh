@@ -4,7 +4,7 @@
 # to $RESULTS/signing.jsonl and draws docs/signing.png.
 #   COUNT=2000 DURATION=20s CONCURRENCY=1,8,64 SIZES=4k bench/scripts/signing-comparison.sh
 # LOADGEN_ARGS="--write-per-command --no-nodelay" writes as Postfix and Sendmail do (a write per frame, Nagle on)
-# instead of the generator's batched writes with TCP_NODELAY; it goes to every run and into the chart's title.
+# instead of the generator's batched writes with TCP_NODELAY; it goes to every run. TITLE names the chart.
 . "$(dirname "$0")/lib.sh"
 COUNT=${COUNT:-2000}
 DURATION=${DURATION:-20s}
@@ -43,4 +43,4 @@ for round in ${ROUNDS:-1}; do
   [ -z "$BASELINE" ] || run --label "Milters (before)" --socket "unix:$WORK/milters-before.sock" --expect-header DomainKey-Signature --note "$BASELINE, plugins $PLUGINS, 2048-bit, nofws rsa-sha1"
 done
 "$LOADGEN" chart --out "${CHART:-$ROOT/docs/signing.png}" --traffic sign --sizes "$SIZES" \
-  --title "signing $SIZES messages${LOADGEN_ARGS:+ ($LOADGEN_ARGS)}: messages/s (higher is better)" "$OUTFILE"
+  --title "${TITLE:-signing $SIZES messages: messages/s (higher is better)}" "$OUTFILE"
