@@ -1,4 +1,5 @@
 using System.Text;
+using Milters.Abstractions;
 using Milters.AuthResults.Syntax;
 
 namespace Milters.Fuzz;
@@ -27,7 +28,7 @@ public static class AuthResultsTarget
         if (!AuthResultsParser.TryParse(written, out var again, out var error) || again is null)
             throw new FuzzFindingException($"formatted header does not parse ({error}): {written}");
         // The formatter deliberately writes control characters (TAB included) as a space (PValueSyntax.Sanitize).
-        if (again.AuthservId != PValueSyntax.Sanitize(header.AuthservId) || !again.Results.Select(Key).SequenceEqual(header.Results.Select(Key)))
+        if (again.AuthservId != HeaderText.Sanitize(header.AuthservId) || !again.Results.Select(Key).SequenceEqual(header.Results.Select(Key)))
             throw new FuzzFindingException($"formatted header reads differently: {written}");
     }
 

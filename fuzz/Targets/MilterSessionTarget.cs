@@ -41,6 +41,10 @@ public static class MilterSessionTarget
             ["Plugins:Order:2"] = "AuthResults",
             ["AuthResults:AuthservId"] = "mx.example.net",
             ["SenderId:HostName"] = "mx.example.net",
+            // Every header a plugin can add, so outside text reaches each formatter (HELO, envelope, macros).
+            ["SenderId:AddReceivedSpf"] = "true",
+            ["SenderId:AddFilterHeader"] = "true",
+            ["DomainKeys:AddFilterHeader"] = "true",
         }).Build();
         var loggerFactory = LoggerFactory.Create(b => b.ClearProviders().AddProvider(Log).SetMinimumLevel(LogLevel.Error));
 

@@ -125,7 +125,7 @@ internal sealed class DomainKeysFilter(
                 : Verdict.Continue;
             // dk-filter -h. Queued last at the top, so it sits above any signature and is never covered by one.
             if (options.AddFilterHeader && state.Role != MessageRole.Ignore)
-                context.Edits.InsertHeader(0, FilterHeaderName, $" Milters DomainKeys filter v{Version} {context.Macros.Get("j") ?? "localhost"} {context.QueueId}");
+                context.Edits.InsertHeader(0, FilterHeaderName, HeaderText.Sanitize($" Milters DomainKeys filter v{Version} {context.Macros.Get("j") ?? "localhost"} {context.QueueId}"));
             return verdict;
         }
         finally

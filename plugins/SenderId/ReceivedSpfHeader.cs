@@ -1,3 +1,4 @@
+using Milters.Abstractions;
 using Milters.SenderId.Spf;
 
 namespace Milters.SenderId;
@@ -42,11 +43,13 @@ public static class ReceivedSpfHeader
             _ => $"error in processing during lookup of {request.Sender}: {outcome.Reason}",
         };
         // Parentheses and backslashes would end or escape the comment (RFC 5322 §3.2.2).
-        return $"{receiver}: " + text.Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");
+        // The HELO name, the envelope sender and the reason (which may quote a DNS record) come from outside.
+        return HeaderText.Sanitize($"{receiver}: {text}").Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");
     }
 
     private static string Quote(string value)
     {
+        value = HeaderText.Sanitize(value);
         if (value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~.".Contains(c)) && !value.StartsWith('.') && !value.EndsWith('.'))
             return value;
         return "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

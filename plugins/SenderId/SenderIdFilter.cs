@@ -125,7 +125,7 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         if (options.AddReceivedSpf && spf is not null && m.SpfRequest is not null)
             context.Edits.InsertHeader(0, ReceivedSpfHeader.Name, ReceivedSpfHeader.Format(spf, m.SpfRequest, context.Envelope.MailFrom ?? "", host));
         if (options.AddFilterHeader)
-            context.Edits.InsertHeader(0, FilterHeaderName, $" milters SenderId {typeof(SenderIdFilter).Assembly.GetName().Version?.ToString(3)} {host} {context.QueueId}");
+            context.Edits.InsertHeader(0, FilterHeaderName, HeaderText.Sanitize($" milters SenderId {typeof(SenderIdFilter).Assembly.GetName().Version?.ToString(3)} {host} {context.QueueId}"));
 
         logger.LogInformation("{QueueId}: sender-id={SenderId} ({SidReason}) pra={Pra}; spf={Spf} ({SpfReason}) identity={Identity}",
             context.QueueId, sid.Result.ToToken(), sid.Reason, m.Pra?.Address ?? "-",

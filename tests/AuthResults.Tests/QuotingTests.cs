@@ -1,4 +1,5 @@
 using Milters.AuthResults.Syntax;
+using Milters.Abstractions;
 
 namespace Milters.AuthResults.Tests;
 
@@ -59,7 +60,7 @@ public class QuotingTests
     [Fact]
     public void Control_characters_cannot_start_a_new_header_line()
     {
-        var value = PValueSyntax.Sanitize("evil@example.com\r\nX-Injected: yes\0");
+        var value = HeaderText.Sanitize("evil@example.com\r\nX-Injected: yes\0");
         Assert.DoesNotContain('\r', value);
         Assert.DoesNotContain('\n', value);
         Assert.DoesNotContain('\0', value);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Milters.Abstractions;
 
 namespace Milters.AuthResults.Syntax;
 
@@ -37,7 +38,7 @@ internal sealed class AuthResultsFormatter
     public string FormatValue(AuthResultsHeader header)
     {
         var pieces = new List<Piece>();
-        var head = PValueSyntax.Value(PValueSyntax.Sanitize(header.AuthservId));
+        var head = PValueSyntax.Value(HeaderText.Sanitize(header.AuthservId));
         if (header.Version is { } version) head += " " + version.ToString(CultureInfo.InvariantCulture);
         pieces.Add(new Piece(head + ";", PieceKind.Word));
         if (header.IsNone) pieces.Add(new Piece("none", PieceKind.Word));
@@ -66,7 +67,7 @@ internal sealed class AuthResultsFormatter
         }
 
         foreach (var p in r.Properties)
-            words.Add(Keyword(p.Type, "ptype") + "." + Keyword(p.Property, "property") + "=" + PValueSyntax.PValue(PValueSyntax.Sanitize(p.Value)));
+            words.Add(Keyword(p.Type, "ptype") + "." + Keyword(p.Property, "property") + "=" + PValueSyntax.PValue(HeaderText.Sanitize(p.Value)));
 
         if (!last) words[^1] += ";";
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Milters.Abstractions;
 
 namespace Milters.AuthResults.Syntax;
 
@@ -46,35 +47,10 @@ internal static class PValueSyntax
         return at == 0 || Grammar.IsDotAtomText(value.AsSpan(0, at), utf8: true);
     }
 
-    /// <summary>
-    /// Makes text safe to place in a header: a CR or LF (with the white space that follows it) becomes one
-    /// space, other control characters become a space, so nothing a plugin passes on can start a new
-    /// header line or break a quoted-string.
-    /// </summary>
-    public static string Sanitize(string text)
-    {
-        var clean = true;
-        foreach (var c in text) if (Grammar.IsControl(c)) { clean = false; break; }
-        if (clean) return text;
-
-        var sb = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c is '\r' or '\n')
-            {
-                while (i + 1 < text.Length && (text[i + 1] is '\r' or '\n' || Grammar.IsWsp(text[i + 1]))) i++;
-                sb.Append(' ');
-            }
-            else sb.Append(Grammar.IsControl(c) ? ' ' : c);
-        }
-        return sb.ToString();
-    }
-
     /// <summary>Human text (reason, comment): sanitized, runs of white space collapsed, trimmed.</summary>
     public static string NormalizeText(string text)
     {
-        var s = Sanitize(text);
+        var s = HeaderText.Sanitize(text);
         var sb = new StringBuilder(s.Length);
         foreach (var c in s)
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using Milters.AuthResults.Syntax;
 using Milters.Testing.Peers;
+using Milters.Abstractions;
 
 namespace Milters.AuthResults.Tests.Regressions;
 
@@ -33,7 +34,7 @@ public class FuzzCorpusReplayTests
             var written = formatter.FormatValue(header!);
             Assert.True(AuthResultsParser.TryParse(written, out var again, out error), $"{file}: {error}: {written}");
             // Control characters (a TAB inside a quoted authserv-id too) are written as a space on purpose.
-            Assert.Equal(PValueSyntax.Sanitize(header!.AuthservId), again!.AuthservId);
+            Assert.Equal(HeaderText.Sanitize(header!.AuthservId), again!.AuthservId);
             Assert.Equal(header.Results.Select(r => (r.Method.ToLowerInvariant(), r.Result.ToLowerInvariant())),
                 again.Results.Select(r => (r.Method.ToLowerInvariant(), r.Result.ToLowerInvariant())));
         }

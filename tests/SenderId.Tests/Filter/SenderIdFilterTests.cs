@@ -251,6 +251,32 @@ public sealed class SenderIdFilterTests
         Assert.Contains("identity=mailfrom;", h.Value);
     }
 
+    /// <summary>
+    /// A bare CR can reach the milter inside an SMTP HELO argument, and a milter client can send anything: no line
+    /// break from the HELO name or the envelope sender may start a new header line (the host would refuse the edit
+    /// and the plugin fail, and the message be temp-failed).
+    /// </summary>
+    [Fact]
+    public async Task ReceivedSpfHeaderKeepsLineBreaksFromOutsideOut()
+    {
+        var (filter, _) = Create(Zone(), ("AddReceivedSpf", "true"), ("HostName", "mx.example.org"));
+        var ctx = new FakeMessageContext("192.0.2.10", helo: "mail\r.example.com\nX-Injected: yes");
+        var verdict = await Run(filter, ctx, "ali\rce@example.com", ("From", "alice@example.com"));
+        Assert.Equal(VerdictKind.Continue, verdict.Kind);
+        var h = Assert.Single(ctx.Queued);
+        Assert.Equal("Received-SPF", h.Name);
+        // Only the formatter's own folds: CRLF followed by a tab.
+        var value = h.Value!;
+        for (var i = 0; i < value.Length; i++)
+            if (value[i] is '\r' or '\n')
+            {
+                Assert.True(value[i] == '\r' && i + 2 < value.Length && value[i + 1] == '\n' && value[i + 2] == '\t', value);
+                i++;
+            }
+        Assert.Contains("helo=\"mail .example.com X-Injected: yes\";", value);
+        Assert.Contains("envelope-from=\"ali ce@example.com\";", value);
+    }
+
     [Fact]
     public async Task SecondMessageOnTheConnectionStartsClean()
     {
