@@ -37,7 +37,8 @@ public static class PraExtractor
             return null;
         }
         failure = null;
-        return new PurportedResponsibleAddress(chosen.Name.ToLowerInvariant(), address);
+        // "From :" (white space before the colon, RFC 5322 §4.5) is the From field: the property is header.from.
+        return new PurportedResponsibleAddress(chosen.Name.TrimEnd(' ', '\t').ToLowerInvariant(), address);
     }
 
     private static HeaderField? Choose(IReadOnlyList<HeaderField> headers, out PraFailure? failure)

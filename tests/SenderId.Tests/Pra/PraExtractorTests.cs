@@ -20,6 +20,11 @@ public sealed class PraExtractorTests
     public void FromAloneIsThePra() =>
         Assert.Equal(("from", "alice@example.com", null), Pra("From: Alice <alice@example.com>", "To: bob@example.org"));
 
+    /// <summary>Found by fuzzing: "From :" gave the property "header.from ", which AuthResults refused (no sender-id= written).</summary>
+    [Fact]
+    public void WhiteSpaceBeforeTheColonIsStillTheFromField() =>
+        Assert.Equal(("from", "alice@example.com", null), Pra("From \t: Alice <alice@example.com>", "To: bob@example.org"));
+
     [Fact]
     public void SenderWinsOverFrom() =>
         Assert.Equal(("sender", "list@lists.example.net", null), Pra("From: alice@example.com", "Sender: list@lists.example.net"));
