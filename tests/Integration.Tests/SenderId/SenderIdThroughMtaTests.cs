@@ -45,6 +45,38 @@ public sealed class SenderIdThroughMtaTests : IDisposable
     }
 
     /// <summary>
+    /// "From :" — white space before the colon, RFC 5322's obsolete form, which both MTAs accept — is the From
+    /// field for the PRA, and the result names it header.from. Both MTAs hand the field to the milter named "From"
+    /// (this passes without the fix too); a milter client that passes "From " was where the fuzzer found the
+    /// property named as spelled ("header.from ") and the sender-id result dropped (PraExtractorTests).
+    /// </summary>
+    [Theory]
+    [InlineData(MtaKind.Postfix)]
+    [InlineData(MtaKind.Sendmail)]
+    public void From_with_white_space_before_the_colon_is_the_pra(MtaKind kind)
+    {
+        using var milter = SenderIdMilter.Start(dns);
+        using var mta = MtaInstance.Start(kind, milter.Socket);
+        var subject = $"sid obsolete from {Guid.NewGuid():N}";
+
+        // The whole message as DATA: swaks would add a From of its own beside "From :". Not the first line: Sendmail
+        // takes a first line starting "From " for a UNIX mailbox separator and drops it.
+        var sent = mta.Send(new SwaksMessage
+        {
+            From = "alice@ok.sid.test",
+            Helo = "client.sid.test",
+            Data = "To: bob@example.org\r\nFrom : Alice <alice@ok.sid.test>\r\nSubject: " + subject + "\r\n" +
+                   "Date: Mon, 30 Nov 2026 10:00:00 +0000\r\nMessage-ID: <" + Guid.NewGuid().ToString("N") + "@ok.sid.test>\r\n\r\nhello\r\n",
+        });
+
+        Assert.True(sent.Accepted, Why(sent, mta, milter));
+        var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);
+        var ar = Assert.Single(delivered.HeaderValues("Authentication-Results"));
+        Assert.True(ar.Contains("sender-id=pass header.from=alice@ok.sid.test"), $"{delivered}\n--- milter output ---\n{milter.Output}");
+        Assert.DoesNotContain(" fail: ", milter.Output); // no Error line (AuthResults refusing a property)
+    }
+
+    /// <summary>
     /// An SMTP client on IPv6 (::1) through real Postfix and Sendmail: the MTA hands the milter an SMFIA_INET6
     /// connection (Sendmail writes the address as "IPv6:::1"), and the checks use that address — v6.sid.test
     /// (ip6:::1) passes, ok.sid.test (127.0.0.1 and 2001:db8::/32 only) fails. Python's smtplib is the client (it
