@@ -77,6 +77,55 @@ public sealed class SenderIdThroughMtaTests : IDisposable
     }
 
     /// <summary>
+    /// A bare CR inside the HELO argument: with Received-SPF on, the HELO name is quoted into that header, which must
+    /// stay one header (a CR from a milter client made the host refuse the edit and the message was temp-failed).
+    /// Through the real MTAs it never gets that far — Postfix hands the milter a space in its place, Sendmail refuses
+    /// the EHLO (501 Invalid domain name) — and the message is delivered with one Received-SPF. The client is a raw
+    /// socket: smtplib refuses the CR.
+    /// </summary>
+    [Theory]
+    [InlineData(MtaKind.Postfix)]
+    [InlineData(MtaKind.Sendmail)]
+    public void A_bare_CR_in_HELO_does_not_break_Received_SPF(MtaKind kind)
+    {
+        using var milter = SenderIdMilter.Start(dns, new JsonObject { ["AddReceivedSpf"] = true });
+        using var mta = MtaInstance.Start(kind, milter.Socket);
+        var subject = $"sid bare cr {Guid.NewGuid():N}";
+        const string Client = """
+            import socket, sys
+            port, subject = int(sys.argv[1]), sys.argv[2]
+            s = socket.create_connection(("127.0.0.1", port), timeout=60)
+            f = s.makefile("rb")
+            def reply():
+                while True:
+                    line = f.readline().decode()
+                    sys.stdout.write(line)
+                    if len(line) < 4 or line[3] != "-":
+                        return line
+            def cmd(text):
+                s.sendall(text.encode() + b"\r\n")
+                return reply()
+            reply()
+            cmd("EHLO client\r.sid.test")
+            cmd("MAIL FROM:<alice@ok.sid.test>")
+            cmd("RCPT TO:<bob@example.org>")
+            cmd("DATA")
+            last = cmd("To: bob@example.org\r\nFrom: alice@ok.sid.test\r\nSubject: " + subject + "\r\n\r\nhello\r\n.")
+            cmd("QUIT")
+            sys.exit(0 if last.startswith("250") else 1)
+            """;
+        var sent = ProcessRunner.Run("python3", ["-c", Client, mta.Port.ToString(), subject], TimeSpan.FromMinutes(2));
+        Assert.True(sent.Succeeded, $"{sent}\n{mta.Describe()}\n--- milter output ---\n{milter.Output}");
+
+        var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);
+        var spf = Assert.Single(delivered.HeaderValues("Received-SPF"));
+        // Postfix passes a space in the CR's place; Sendmail refuses such an EHLO (501) and the session goes on without one.
+        var helo = kind == MtaKind.Postfix ? "helo=\"client .sid.test\";" : "helo=\"\";";
+        Assert.True(spf.Contains(helo), $"{spf}\n{sent.Output}");
+        Assert.DoesNotContain(" fail: ", milter.Output);
+    }
+
+    /// <summary>
     /// An SMTP client on IPv6 (::1) through real Postfix and Sendmail: the MTA hands the milter an SMFIA_INET6
     /// connection (Sendmail writes the address as "IPv6:::1"), and the checks use that address — v6.sid.test
     /// (ip6:::1) passes, ok.sid.test (127.0.0.1 and 2001:db8::/32 only) fails. Python's smtplib is the client (it

@@ -252,7 +252,7 @@ public sealed class SenderIdFilterTests
     }
 
     /// <summary>
-    /// A bare CR can reach the milter inside an SMTP HELO argument, and a milter client can send anything: no line
+    /// A milter client can send anything (real MTAs keep a CR out of the HELO name: SenderIdThroughMtaTests): no line
     /// break from the HELO name or the envelope sender may start a new header line (the host would refuse the edit
     /// and the plugin fail, and the message be temp-failed).
     /// </summary>
