@@ -50,7 +50,7 @@ internal sealed class DomainKeysFilter(
     {
         if (MessageSigner.UnsignableFieldName(context.Headers) is { } name)
         {
-            logger.LogWarning("{QueueId}: not signed: the header field name \"{Name}\" holds white space or a control character (RFC 5322 §2.2)",
+            logger.LogWarning("{QueueId}: not signed: \"{Name}\" is no header field name a signature can list (RFC 5322 §2.2: printable US-ASCII, no colon)",
                 context.QueueId, name.Replace("\r", "\\r").Replace("\n", "\\n"));
             return false;
         }

@@ -147,6 +147,8 @@ public sealed class FilterTests
     [InlineData("X-Ctl\u0001")]
     [InlineData("X\u007fDel")]
     [InlineData("X Spaced")]
+    [InlineData("X:Colon")]
+    [InlineData(" \t")]
     public async Task A_field_name_no_signature_can_cover_leaves_the_message_unsigned(string name)
     {
         var (keys, dns) = OneKey();

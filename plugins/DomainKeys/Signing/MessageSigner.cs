@@ -55,14 +55,19 @@ internal sealed class MessageSigner : IDisposable
     /// The first field name no signature can cover, or null. A field name is printable US-ASCII without the colon
     /// (RFC 5322 §2.2; white space before the colon is the obsolete form of §4.5 and trimmed). A name with a line
     /// break or another control character cannot go into h= (the signature field would be broken) nor reach a
-    /// verifier as the same field, and one with inner white space would be read back from h= as another name.
+    /// verifier as the same field; one with inner white space or a colon, or of white space alone, would be read
+    /// back from h= as other names.
     /// MTAs never pass such names; a milter client that does gets an unsigned message, not a failed one.
     /// </summary>
     public static string? UnsignableFieldName(IReadOnlyList<HeaderField> headers)
     {
         foreach (var h in headers)
-            foreach (var c in h.Name.AsSpan().Trim(" \t"))
-                if (c is <= ' ' or '\x7f') return h.Name;
+        {
+            var name = h.Name.AsSpan().Trim(" \t");
+            if (name.IsEmpty) return h.Name;
+            foreach (var c in name)
+                if (c is <= ' ' or '\x7f' or ':') return h.Name;
+        }
         return null;
     }
 
