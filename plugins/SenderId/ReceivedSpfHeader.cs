@@ -42,6 +42,7 @@ public static class ReceivedSpfHeader
             SpfResult.TempError => $"error in processing during lookup of {request.Sender}: {outcome.Reason}",
             _ => $"error in processing during lookup of {request.Sender}: {outcome.Reason}",
         };
+        if (outcome.BestGuess) text = "best guess record: " + text;
         // Parentheses and backslashes would end or escape the comment (RFC 5322 §3.2.2).
         // The HELO name, the envelope sender and the reason (which may quote a DNS record) come from outside.
         return HeaderText.Sanitize($"{receiver}: {text}").Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");

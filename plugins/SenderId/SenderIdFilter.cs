@@ -54,12 +54,12 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         if (mailFrom.Length > 0 || helo.Length > 0)
         {
             // RFC 7208 §2.4: for the null reverse-path the HELO identity is checked as postmaster@helo.
-            m.SpfRequest = SpfRequest.ForMailFrom(ip, mailFrom, helo);
+            m.SpfRequest = SpfRequest.ForMailFrom(ip, mailFrom, helo, options.UseSpf2ForMailFrom ? SpfScope.Mfrom : SpfScope.Spf);
             m.Spf = checks.RunAsync(m.SpfRequest, context.MessageAborted);
         }
         if (options.CheckHelo && mailFrom.Length > 0 && helo.Length > 0)
         {
-            m.HeloRequest = new SpfRequest(ip, helo, helo);
+            m.HeloRequest = SpfRequest.ForHelo(ip, helo);
             m.Helo = checks.RunAsync(m.HeloRequest, context.MessageAborted);
         }
         return Verdict.ContinueTask;
@@ -137,10 +137,11 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         // Authenticated clients are always accepted (sid-filter 1.0.0); test mode never rejects or temp-fails.
         if (m.Authenticated || options.TestMode) return Verdict.Continue;
 
+        // A reject the policy makes whatever the temperror side would have been (e.g. -r 2 with SPF fail and the
+        // PRA's DNS down) is made now; otherwise a temperror is 451 (sid-filter), so the sender tries again.
+        var blame = RejectPolicy.Decide(options.RejectMode, Hopeful(sid.Result), Hopeful(spf?.Result ?? SpfResult.None));
         var temp = sid.Result == SpfResult.TempError ? sid : spf?.Result == SpfResult.TempError ? spf : null;
-        if (temp is not null) return Verdict.TempFailWith("451", "4.7.0", temp.Reason);
-
-        var blame = RejectPolicy.Decide(options.RejectMode, sid.Result, spf?.Result ?? SpfResult.None);
+        if (blame is null && temp is not null) return Verdict.TempFailWith("451", "4.7.0", temp.Reason);
         if (blame is null) return Verdict.Continue;
         var (address, outcome) = blame == CheckName.Spf
             ? (context.Envelope.MailFrom is { Length: > 0 } mf ? mf : m.SpfRequest?.Sender ?? "", spf)
@@ -157,13 +158,16 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         return Verdict.RejectWith("550", "5.7.1", text);
     }
 
+    /// <summary>A temperror read as the pass it might have been: what is rejected then is rejected in any case.</summary>
+    private static SpfResult Hopeful(SpfResult result) => result == SpfResult.TempError ? SpfResult.Pass : result;
+
     private static void Record(IMessageContext context, MessageState m, SpfOutcome sid, SpfOutcome? spf, SpfOutcome? helo)
     {
         var sidProps = m.Pra is null ? Array.Empty<AuthProperty>() : [new AuthProperty("header", m.Pra.HeaderName, m.Pra.Address)];
         context.AddResult(new AuthenticationResult(AuthMethods.SenderId, ToCode(sid.Result), ReasonFor(sid), sidProps));
         if (spf is not null && m.SpfRequest is { } req)
         {
-            var prop = req.IsHeloIdentity ? new AuthProperty("smtp", "helo", req.Identity) : new AuthProperty("smtp", "mailfrom", req.Identity);
+            var prop = new AuthProperty("smtp", req.IsHeloIdentity ? "helo" : "mailfrom", req.ReportedIdentity(spf.LocalPartUsed));
             context.AddResult(new AuthenticationResult(AuthMethods.Spf, ToCode(spf.Result), ReasonFor(spf), [prop]));
         }
         if (helo is not null && m.HeloRequest is { } hreq)
@@ -172,8 +176,8 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
             context.AddResult(new AuthenticationResult("auth", AuthResultCode.Pass, null, [new AuthProperty("smtp", "auth", m.AuthUser!)]));
     }
 
-    /// <summary>A short comment: nothing for pass, the explanation or the reason otherwise.</summary>
-    private static string? ReasonFor(SpfOutcome o) => o.Result == SpfResult.Pass ? null : o.Explanation ?? o.Reason;
+    /// <summary>A short comment: nothing for a pass (unless it was a best guess), the explanation or the reason otherwise.</summary>
+    private static string? ReasonFor(SpfOutcome o) => o.Result == SpfResult.Pass && !o.BestGuess ? null : o.Explanation ?? o.Reason;
 
     public static AuthResultCode ToCode(SpfResult result) => result switch
     {

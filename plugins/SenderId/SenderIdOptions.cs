@@ -27,6 +27,12 @@ public sealed class SenderIdOptions
     /// <summary>-n inverted: use "v=spf1" records for the PRA check when no spf2.0/pra record exists (RFC 4406 §3.4).</summary>
     public bool UseSpf1ForPra { get; set; } = true;
 
+    /// <summary>
+    /// The MAIL FROM check in RFC 4406's mfrom scope: an "spf2.0/mfrom" record, where the domain publishes one,
+    /// applies before "v=spf1" (RFC 4406 §3.4, as Mail::SPF's mfrom scope). Off: "v=spf1" alone (RFC 7208 §4.5).
+    /// </summary>
+    public bool UseSpf2ForMailFrom { get; set; } = true;
+
     /// <summary>-B: apply "v=spf1 a/24 mx/24 ptr ?all" for domains that publish no record.</summary>
     public bool BestGuess { get; set; }
 
@@ -76,6 +82,7 @@ public sealed class SenderIdOptions
         o.SoftFailDnsErrors = Bool(section, "SoftFailDnsErrors", o.SoftFailDnsErrors);
         o.RejectMissingPra = Bool(section, "RejectMissingPra", o.RejectMissingPra);
         o.UseSpf1ForPra = Bool(section, "UseSpf1ForPra", o.UseSpf1ForPra);
+        o.UseSpf2ForMailFrom = Bool(section, "UseSpf2ForMailFrom", o.UseSpf2ForMailFrom);
         o.BestGuess = Bool(section, "BestGuess", o.BestGuess);
         o.AddReceivedSpf = Bool(section, "AddReceivedSpf", o.AddReceivedSpf);
         o.AddFilterHeader = Bool(section, "AddFilterHeader", o.AddFilterHeader);

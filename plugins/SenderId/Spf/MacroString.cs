@@ -31,6 +31,9 @@ public sealed class MacroString
     /// <summary>True when the string ends with a macro-expand (which may stand for the whole domain-end).</summary>
     public bool EndsWithMacro => Parts.Count > 0 && Parts[^1] is MacroExpand;
 
+    /// <summary>True when the string uses the sender's local-part (%{l}, or %{s}, which holds it).</summary>
+    public bool UsesLocalPart => Parts.Any(p => p is MacroExpand { Letter: 'l' or 's' });
+
     public override string ToString() => Text;
 
     /// <summary>

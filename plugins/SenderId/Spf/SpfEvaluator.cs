@@ -27,16 +27,16 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         try
         {
             var outcome = await run.CheckHostAsync(request.Domain, topLevel: true).ConfigureAwait(false);
-            return outcome with { DnsTerms = run.DnsTerms, VoidLookups = run.VoidLookups };
+            return outcome with { DnsTerms = run.DnsTerms, VoidLookups = run.VoidLookups, LocalPartUsed = run.LocalPartUsed };
         }
         catch (SpfException e)
         {
-            return new SpfOutcome(e.Result, e.Message, null, null, run.DnsTerms, run.VoidLookups);
+            return new SpfOutcome(e.Result, e.Message, null, null, run.DnsTerms, run.VoidLookups) { LocalPartUsed = run.LocalPartUsed };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // A resolver that gives up by cancelling (its own timeout) is a DNS timeout: temperror (RFC 7208 §2.6.6).
-            return new SpfOutcome(SpfResult.TempError, "DNS timeout", null, null, run.DnsTerms, run.VoidLookups);
+            return new SpfOutcome(SpfResult.TempError, "DNS timeout", null, null, run.DnsTerms, run.VoidLookups) { LocalPartUsed = run.LocalPartUsed };
         }
     }
 
@@ -50,6 +50,15 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         public int DnsTerms { get; private set; }
 
         public int VoidLookups { get; private set; }
+
+        public bool LocalPartUsed { get; private set; }
+
+        /// <summary>Expands a name to look up (not an explanation), noting whether it used the local-part.</summary>
+        private ValueTask<string> ExpandNameAsync(MacroString spec, string domain)
+        {
+            if (spec.UsesLocalPart) LocalPartUsed = true;
+            return MacroExpander.ExpandDomainAsync(spec, Context(domain));
+        }
 
         private MacroContext Context(string domain) => new(
             request.Sender, domain, ip, request.Helo, options.ReceiverName, owner.time.GetUtcNow(), ValidatedNameAsync);
@@ -69,7 +78,9 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
             {
                 if (!topLevel || options.BestGuessRecord is null)
                     return new SpfOutcome(SpfResult.None, $"no SPF record for {domain}");
-                text = options.BestGuessRecord;
+                // Said in the reason, so no header presents a guess as the domain's own policy.
+                var guessed = await EvaluateAsync(SpfRecordParser.Parse(options.BestGuessRecord), domain).ConfigureAwait(false);
+                return guessed with { Reason = $"best guess, no SPF record for {domain}: {guessed.Reason}", BestGuess = true };
             }
             var record = SpfRecordParser.Parse(text);
             return await EvaluateAsync(record, domain).ConfigureAwait(false);
@@ -91,7 +102,7 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
             {
                 // RFC 7208 §6.1: used when no mechanism matched (a record with "all" always ends above).
                 CountDnsTerm();
-                var target = await MacroExpander.ExpandDomainAsync(record.Redirect, Context(domain)).ConfigureAwait(false);
+                var target = await ExpandNameAsync(record.Redirect, domain).ConfigureAwait(false);
                 if (!DomainSpec.IsValidDomain(target)) throw SpfException.Perm($"redirect to invalid domain \"{target}\"");
                 var outcome = await CheckHostAsync(target, topLevel: false).ConfigureAwait(false);
                 if (outcome.Result == SpfResult.None) throw SpfException.Perm($"redirect target {target} has no SPF record");
@@ -115,7 +126,7 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
 
         private async ValueTask<string> TargetAsync(SpfDirective directive, string domain) =>
             directive.Domain is null ? domain
-                : await MacroExpander.ExpandDomainAsync(directive.Domain, Context(domain)).ConfigureAwait(false);
+                : await ExpandNameAsync(directive.Domain, domain).ConfigureAwait(false);
 
         private async ValueTask<bool> MatchesAsync(SpfDirective d, string domain)
         {

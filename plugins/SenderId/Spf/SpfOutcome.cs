@@ -12,5 +12,11 @@ public sealed record SpfOutcome(
     int DnsTerms = 0,
     int VoidLookups = 0)
 {
+    /// <summary>True when a %{l} or %{s} macro took part in a name looked up, so the local-part counted (RFC 8601 §2.7.2).</summary>
+    public bool LocalPartUsed { get; init; }
+
+    /// <summary>True when the result came from the configured best-guess record, not from the domain (sid-filter -B).</summary>
+    public bool BestGuess { get; init; }
+
     public override string ToString() => $"{Result.ToToken()} ({Reason})";
 }

@@ -13,7 +13,11 @@ public sealed record SpfRequest(IPAddress Ip, string Identity, string Helo, SpfS
     /// The MAIL FROM check; for the null sender the HELO name stands in, as postmaster@helo (RFC 7208 §2.4).
     /// </summary>
     public static SpfRequest ForMailFrom(IPAddress ip, string mailFrom, string helo, SpfScope scope = SpfScope.Spf) =>
-        new(ip, string.IsNullOrEmpty(mailFrom) ? helo : mailFrom, helo, scope);
+        string.IsNullOrEmpty(mailFrom) ? ForHelo(ip, helo, scope) : new(ip, mailFrom, helo, scope);
+
+    /// <summary>The HELO identity (RFC 7208 §2.3), or the HELO name standing in for the null reverse-path.</summary>
+    public static SpfRequest ForHelo(IPAddress ip, string helo, SpfScope scope = SpfScope.Spf) =>
+        new(ip, helo, helo, scope) { IsHeloIdentity = true };
 
     /// <summary>
     /// The sender as local@domain: an identity without "@" is a domain (postmaster, RFC 7208 §4.3); an empty
@@ -33,6 +37,20 @@ public sealed record SpfRequest(IPAddress Ip, string Identity, string Helo, SpfS
     /// <summary>The domain check_host() starts with.</summary>
     public string Domain => Sender[(Sender.LastIndexOf('@') + 1)..];
 
-    /// <summary>True when the HELO name stands in for a null reverse-path (smtp.helo in RFC 8601 terms).</summary>
-    public bool IsHeloIdentity => !Identity.Contains('@');
+    /// <summary>
+    /// True when the identity is the HELO name (smtp.helo in RFC 8601 terms, identity=helo in Received-SPF);
+    /// a MAIL FROM without "@" is still the mailfrom identity, checked as postmaster@that name.
+    /// </summary>
+    public bool IsHeloIdentity { get; init; }
+
+    /// <summary>
+    /// What RFC 8601 §2.7.2 wants reported for this identity: the domain alone, unless the policy used the
+    /// local-part (a %{l} or %{s} macro), since SPF does not authenticate it otherwise.
+    /// </summary>
+    public string ReportedIdentity(bool localPartUsed)
+    {
+        if (localPartUsed || IsHeloIdentity) return Identity;
+        var at = Identity.LastIndexOf('@');
+        return at < 0 ? Identity : Identity[(at + 1)..];
+    }
 }

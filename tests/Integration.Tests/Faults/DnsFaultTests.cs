@@ -67,11 +67,11 @@ public sealed class DnsFaultTests(ITestOutputHelper output)
         using var chain = Start();
 
         var tcp = await chain.SendAsync("TCPONLY1", "<a@tcp.fault.test>", ChainMilter.Message("a@tcp.fault.test"));
-        chain.AssertHas(chain.AuthResults(tcp), "spf=pass smtp.mailfrom=a@tcp.fault.test");
+        chain.AssertHas(chain.AuthResults(tcp), "spf=pass smtp.mailfrom=tcp.fault.test");
         Assert.Contains(chain.Dns.QueriesFor("tcp.fault.test"), DnsServer.IsOverTcp);
 
         var big = await chain.SendAsync("BIGTXT1", "<a@big.fault.test>", ChainMilter.Message("a@big.fault.test"));
-        chain.AssertHas(chain.AuthResults(big), "spf=pass smtp.mailfrom=a@big.fault.test");
+        chain.AssertHas(chain.AuthResults(big), "spf=pass smtp.mailfrom=big.fault.test");
         Assert.Contains(chain.Dns.QueriesFor("big.fault.test"), DnsServer.IsOverTcp);
     }
 

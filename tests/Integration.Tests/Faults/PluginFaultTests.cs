@@ -76,7 +76,7 @@ public sealed class PluginFaultTests
         var hung = chain.SendAsync("HANG1", "<a@slow.fault.test>", ChainMilter.Message("a@slow.fault.test"));
         // Meanwhile, on another connection, a sender whose DNS answers is checked as usual.
         var ok = await chain.SendAsync("NOHANG1", "<a@ok.fault.test>", ChainMilter.Message("a@ok.fault.test"));
-        chain.AssertHas(chain.AuthResults(ok), "spf=pass smtp.mailfrom=a@ok.fault.test");
+        chain.AssertHas(chain.AuthResults(ok), "spf=pass smtp.mailfrom=ok.fault.test");
 
         var r = await hung;
         if (onError == "TempFail")

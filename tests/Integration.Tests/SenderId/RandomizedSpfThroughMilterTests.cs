@@ -36,17 +36,23 @@ public sealed class RandomizedSpfThroughMilterTests
         // of postmaster@HELO (RFC 7208 §2.4).
         var asked = policies.Select(p => (Policy: p, Ip: RandomPolicies.Clients[random.Next(RandomPolicies.Clients.Length)],
             Identity: $"{RandomPolicies.LocalPart(random)}@{p.Domain}", NullSender: random.Next(5) == 0)).ToList();
+        // A domain whose only spf2.0 record is for mfrom has no record for the pra scope (RFC 4406 §3.4; v=spf1 is
+        // turned off for it above): none. Mail::SPF is not asked there: it parses that record anyway and turns a
+        // syntax error in it into permerror.
+        static bool AskPra(RandomPolicies.Policy p) => p.Spf2Record is null || p.Spf2CoversPra;
         var questions = dir["questions.txt"];
         File.WriteAllLines(questions, asked.SelectMany(a => new[]
         {
-            a.NullSender ? $"mfrom {a.Ip} - {a.Policy.Domain} 1" : $"mfrom {a.Ip} {a.Identity} {Helo} 1",
-            $"pra {a.Ip} {a.Identity} {(a.NullSender ? a.Policy.Domain : Helo)} 2",
-        }));
+            a.NullSender ? $"mfrom {a.Ip} - {a.Policy.Domain} {RandomPolicies.MailSpfVersions(a.Policy, "mfrom")}"
+                         : $"mfrom {a.Ip} {a.Identity} {Helo} {RandomPolicies.MailSpfVersions(a.Policy, "mfrom")}",
+            AskPra(a.Policy) ? $"pra {a.Ip} {a.Identity} {(a.NullSender ? a.Policy.Domain : Helo)} 2" : null,
+        }).OfType<string>());
         var perl = PeerScripts.Run("perl-spf.sh", ["--batch", questions, "--dns-port", dns.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "3"],
             TimeSpan.FromMinutes(5));
         Assert.True(perl.Succeeded, perl.ToString());
-        var theirs = perl.StandardOutput.Split('\n').Where(l => l.StartsWith("result=", StringComparison.Ordinal)).Select(l => l["result=".Length..].Trim()).ToList();
-        Assert.Equal(asked.Count * 2, theirs.Count);
+        var answers = new Queue<string>(perl.StandardOutput.Split('\n').Where(l => l.StartsWith("result=", StringComparison.Ordinal)).Select(l => l["result=".Length..].Trim()));
+        var theirs = asked.Select(a => (Mfrom: answers.Dequeue(), Pra: AskPra(a.Policy) ? answers.Dequeue() : "none")).ToList();
+        Assert.Empty(answers);
 
         var wrong = new List<string>();
         for (var i = 0; i < asked.Count; i++)
@@ -56,12 +62,13 @@ public sealed class RandomizedSpfThroughMilterTests
                 i % 2 == 0 ? MtaOffer.Postfix : MtaOffer.Sendmail);
             var spf = ResultOf(ar, "spf");
             var senderId = ResultOf(ar, "sender-id");
-            if (spf != theirs[2 * i] || senderId != theirs[2 * i + 1])
-                wrong.Add($"{ip} {(nullSender ? $"<> HELO {policy.Domain}" : identity)}: v=spf1 \"{policy.Record}\", pra \"{policy.PraRecord}\"\n" +
-                          $"Mail::SPF mfrom={theirs[2 * i]} pra={theirs[2 * i + 1]}; ours:{ar}");
+            if (spf != theirs[i].Mfrom || senderId != theirs[i].Pra)
+                wrong.Add($"{ip} {(nullSender ? $"<> HELO {policy.Domain}" : identity)}: v=spf1 \"{policy.Record}\", spf2.0 \"{policy.Spf2Record}\"\n" +
+                          $"Mail::SPF mfrom={theirs[i].Mfrom} pra={theirs[i].Pra}; ours:{ar}");
         }
         Assert.True(wrong.Count == 0, $"seed {Seed}: {wrong.Count} of {asked.Count} differ:\n" + string.Join("\n", wrong) + "\n" + milter.Output);
-        Assert.True(theirs.Distinct().Count() >= 4, "the policies should give several results: " + string.Join(", ", theirs.Distinct()));
+        var seen = theirs.SelectMany(t => new[] { t.Mfrom, t.Pra }).Distinct().ToList();
+        Assert.True(seen.Count >= 4, "the policies should give several results: " + string.Join(", ", seen));
     }
 
     private static async Task<string> SendAsync(MilterProcess milter, string ip, string identity, string helo, string mailFrom, MtaOffer offer)

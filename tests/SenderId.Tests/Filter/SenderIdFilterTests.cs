@@ -50,7 +50,8 @@ public sealed class SenderIdFilterTests
         var verdict = await Run(filter, ctx, "alice@example.com", ("From", "Alice <alice@example.com>"));
         Assert.Equal(VerdictKind.Continue, verdict.Kind);
         Assert.Equal("sender-id=pass header.from=alice@example.com", ctx.Result("sender-id").ToString());
-        Assert.Equal("spf=pass smtp.mailfrom=alice@example.com", ctx.Result("spf").ToString());
+        // RFC 8601 §2.7.2: the local-part is left out when the policy did not use it.
+        Assert.Equal("spf=pass smtp.mailfrom=example.com", ctx.Result("spf").ToString());
         Assert.Empty(ctx.Queued); // Received-SPF is off by default
     }
 
@@ -92,6 +93,77 @@ public sealed class SenderIdFilterTests
         Assert.Equal(VerdictKind.Reject, verdict.Kind);
         Assert.Equal("550 5.7.1 Rejected due to SPF policy for sender alice@example.com", verdict.Reply!.ToString());
         Assert.Equal(AuthResultCode.Fail, ctx.Result("spf").Result);
+    }
+
+    [Fact]
+    public async Task The_mailfrom_keeps_its_local_part_when_the_policy_used_it()
+    {
+        var dns = Zone().AddTxt("lp.example", "v=spf1 exists:%{l}.users.lp.example -all").AddA("alice.users.lp.example", "127.0.0.2");
+        var (filter, _) = Create(dns);
+        var ctx = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx, "alice@lp.example", ("From", "alice@lp.example"));
+        Assert.Equal("spf=pass smtp.mailfrom=alice@lp.example", ctx.Result("spf").ToString());
+    }
+
+    /// <summary>RFC 4406 §3.4: the MAIL FROM check is the mfrom scope, where an spf2.0/mfrom record comes before v=spf1.</summary>
+    [Theory]
+    [InlineData("spf2.0/mfrom ip4:198.51.100.7 -all", null, AuthResultCode.Pass)]
+    [InlineData("spf2.0/mfrom,pra ip4:198.51.100.7 -all", null, AuthResultCode.Pass)]
+    [InlineData("spf2.0/pra ip4:198.51.100.7 -all", null, AuthResultCode.Fail)]            // no mfrom scope: v=spf1
+    [InlineData("spf2.0/mfrom ip4:198.51.100.7 -all", "false", AuthResultCode.Fail)]       // RFC 7208 alone: v=spf1
+    public async Task The_mail_from_check_reads_spf2_mfrom_records_first(string spf2, string? useSpf2, AuthResultCode expected)
+    {
+        var dns = Zone().AddTxt("both.example", spf2).AddTxt("both.example", "v=spf1 -all");
+        var (filter, _) = Create(dns, useSpf2 is null ? [] : [("UseSpf2ForMailFrom", useSpf2)]);
+        var ctx = new FakeMessageContext("198.51.100.7");
+        await Run(filter, ctx, "alice@both.example", ("From", "alice@example.com"));
+        Assert.Equal(expected, ctx.Result("spf").Result);
+    }
+
+    [Fact]
+    public async Task A_mail_from_without_at_sign_is_still_the_mailfrom_identity()
+    {
+        var (filter, _) = Create(Zone(), ("AddReceivedSpf", "true"), ("HostName", "mx.example.org"));
+        var ctx = new FakeMessageContext("192.0.2.10", helo: "helo.example.com");
+        await Run(filter, ctx, "postmaster", ("From", "alice@example.com"));
+        var spf = ctx.Result("spf");
+        Assert.Equal(AuthResultCode.None, spf.Result);
+        Assert.Equal("smtp.mailfrom=postmaster", Assert.Single(spf.PropertyList).ToString());
+        Assert.Contains("identity=mailfrom;", Assert.Single(ctx.Queued).Value);
+    }
+
+    /// <summary>
+    /// -r 2 rejects when either check fails: a fail is not turned into 451 because the other check met a DNS error
+    /// (sid-filter answered 451 first); a reject that hangs on the other result still waits for it.
+    /// </summary>
+    [Theory]
+    [InlineData("2", VerdictKind.Reject)]
+    [InlineData("5", VerdictKind.TempFail)]
+    [InlineData("1", VerdictKind.TempFail)]
+    [InlineData("4", VerdictKind.Reject)]
+    public async Task A_definite_reject_is_not_held_up_by_the_other_checks_temperror(string mode, VerdictKind expected)
+    {
+        var (filter, _) = Create(Zone(), ("RejectMode", mode));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        var verdict = await Run(filter, ctx, "alice@example.com", ("From", "x@broken.example"));
+        Assert.Equal(AuthResultCode.Fail, ctx.Result("spf").Result);
+        Assert.Equal(AuthResultCode.TempError, ctx.Result("sender-id").Result);
+        Assert.Equal(expected, verdict.Kind);
+        Assert.Equal(expected == VerdictKind.Reject ? "550" : "451", verdict.Reply!.Code);
+    }
+
+    [Fact]
+    public async Task A_best_guess_says_so()
+    {
+        var dns = Zone().AddA("guess.example", "192.0.2.10");
+        var (filter, _) = Create(dns, ("BestGuess", "true"), ("AddReceivedSpf", "true"), ("HostName", "mx.example.org"));
+        var ctx = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx, "alice@guess.example", ("From", "alice@guess.example"));
+        var spf = ctx.Result("spf");
+        Assert.Equal(AuthResultCode.Pass, spf.Result);
+        Assert.StartsWith("best guess", spf.Reason);
+        Assert.StartsWith("best guess", ctx.Result("sender-id").Reason);
+        Assert.Contains("(mx.example.org: best guess record: domain of alice@guess.example designates", Assert.Single(ctx.Queued).Value);
     }
 
     [Fact]
@@ -233,7 +305,7 @@ public sealed class SenderIdFilterTests
         var ctx = new FakeMessageContext("192.0.2.9", helo: "helo.example.com");
         await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
         var spf = ctx.Results.Where(r => r.Method == "spf").Select(r => r.ToString()).ToList();
-        Assert.Equal(["spf=pass smtp.mailfrom=alice@example.com", "spf=pass smtp.helo=helo.example.com"], spf);
+        Assert.Equal(["spf=pass smtp.mailfrom=example.com", "spf=pass smtp.helo=helo.example.com"], spf);
     }
 
     [Fact]

@@ -60,8 +60,27 @@ public static class RandomPolicies
         9.113.0.203.r.rnd.sid.example. IN A 127.0.0.2
         """;
 
-    /// <summary>A domain's v=spf1 record and, for every second one, an spf2.0/pra record with other terms.</summary>
-    public sealed record Policy(string Domain, string Record, string? PraRecord);
+    /// <summary>
+    /// A domain's v=spf1 record and, for every second one, an spf2.0 record with other terms for the pra scope, the
+    /// mfrom scope or both (RFC 4406 §3.4: it comes before v=spf1 for the scopes it names). A domain whose spf2.0
+    /// record names mfrom publishes no v=spf1 record: Mail::SPF asked for both versions takes the kind of whichever
+    /// record the DNS server happens to list first (BIND rotates them), so only one kind can be compared.
+    /// </summary>
+    public sealed record Policy(string Domain, string Record, string? Spf2Record)
+    {
+        public bool Spf2CoversPra => Spf2Record is not null && Spf2Record[..Spf2Record.IndexOf(' ')].Contains("pra", StringComparison.Ordinal);
+
+        public bool Spf2CoversMfrom => Spf2Record is not null && Spf2Record[..Spf2Record.IndexOf(' ')].Contains("mfrom", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The record versions Mail::SPF is told to consider for a question, so that it reads what RFC 4406 §3.4 selects:
+    /// "2" for the pra scope (it never falls back to v=spf1 there), "1,2" for mfrom where the domain's spf2.0 record
+    /// names mfrom, else "1" — asked for both, it also parses an spf2.0/pra record and turns a syntax error in it into
+    /// the mfrom check's permerror, where RFC 4406 discards a record that does not name the scope.
+    /// </summary>
+    public static string MailSpfVersions(Policy policy, string scope) =>
+        scope == "pra" ? "2" : policy.Spf2CoversMfrom ? "1,2" : "1";
 
     public static IReadOnlyList<Policy> Generate(int count, int seed)
     {
@@ -70,8 +89,8 @@ public static class RandomPolicies
         for (var i = 0; i < count; i++)
         {
             var record = "v=spf1 " + Terms(random, i);
-            var pra = i % 2 == 0 ? "spf2.0/pra " + Terms(random, i) : null;
-            policies.Add(new Policy($"p{i}.{Base}", record, pra));
+            var spf2 = i % 2 == 0 ? Pick(random, "spf2.0/pra", "spf2.0/pra", "spf2.0/mfrom,pra", "spf2.0/pra,mfrom", "spf2.0/mfrom") + " " + Terms(random, i) : null;
+            policies.Add(new Policy($"p{i}.{Base}", record, spf2));
         }
         return policies;
     }
@@ -136,8 +155,8 @@ public static class RandomPolicies
         var sb = new StringBuilder(World).Append('\n');
         foreach (var p in policies)
         {
-            sb.Append($"{p.Domain}. IN TXT \"{p.Record}\"\n");
-            if (p.PraRecord is not null) sb.Append($"{p.Domain}. IN TXT \"{p.PraRecord}\"\n");
+            if (!p.Spf2CoversMfrom) sb.Append($"{p.Domain}. IN TXT \"{p.Record}\"\n");
+            if (p.Spf2Record is not null) sb.Append($"{p.Domain}. IN TXT \"{p.Spf2Record}\"\n");
         }
         return sb.ToString();
     }
