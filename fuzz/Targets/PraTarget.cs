@@ -28,8 +28,7 @@ public static class PraTarget
         }
         _ = DomainSpec.ToALabels(text);
         PraExtractor.TryParseSingleMailbox(text, out _, out _);
-        SendingAddress.Find(headers, lastOccurrence: true)?.IsInDomain("example.com");
-        SendingAddress.Find(headers, lastOccurrence: false);
+        SendingAddress.Find(headers)?.IsInDomain("example.com");
         SendingAddress.Parse(text, fromSender: false);
     }
 

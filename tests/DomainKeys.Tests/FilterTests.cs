@@ -92,6 +92,30 @@ public sealed class FilterTests
         Assert.Equal(AuthResultCode.Pass, Assert.Single((await VerifyAsync(dns, delivered)).Context.ResultList).Result);
     }
 
+    /// <summary>
+    /// Verifiers (ours, Mail::DKIM) take the last From: a signature for the first one's domain would fail everywhere.
+    /// The last one's domain has no key here, so the message goes unsigned; the other way round it is signed and verifies.
+    /// </summary>
+    [Fact]
+    public async Task Of_two_From_fields_the_last_decides_the_signing_domain()
+    {
+        var (keys, dns) = OneKey();
+        var (context, _) = await SignAsync(keys, dns, message: "From: alice@example.com\r\nFrom: mallory@evil.example\r\nSubject: s\r\n\r\nbody\r\n");
+        Assert.Empty(context.EditList.Queued);
+
+        var (signing, signed) = await SignAsync(keys, dns, message: "From: mallory@evil.example\r\nFrom: alice@example.com\r\nSubject: s\r\n\r\nbody\r\n");
+        Assert.Single(signing.EditList.Queued);
+        Assert.Equal(AuthResultCode.Pass, Assert.Single((await VerifyAsync(dns, signed)).Context.ResultList).Result);
+    }
+
+    [Fact]
+    public async Task A_Sender_without_a_mailbox_is_not_passed_over_for_From()
+    {
+        var (keys, dns) = OneKey();
+        var (context, _) = await SignAsync(keys, dns, message: "From: alice@example.com\r\nSender: undisclosed-recipients:;\r\nSubject: s\r\n\r\nbody\r\n");
+        Assert.Empty(context.EditList.Queued);
+    }
+
     [Fact]
     public async Task Every_matching_key_signs_in_table_order_and_each_verifies()
     {

@@ -26,6 +26,26 @@ public sealed class KeyRecordTests
     }
 
     [Fact]
+    public void A_bare_PKCS1_key_is_refused_and_named()
+    {
+        using var rsa = RSA.Create(1024);
+        Assert.False(KeyRecord.TryParse($"k=rsa; p={Convert.ToBase64String(rsa.ExportRSAPublicKey())}", out _, out var error));
+        Assert.Contains("PKCS#1", error);
+        Assert.Contains("openssl rsa -pubout", error);
+    }
+
+    [Theory]
+    [InlineData("t=s", true)]
+    [InlineData("t=y:s", true)]
+    [InlineData("t=y", false)]
+    [InlineData("", false)]
+    public void T_s_keeps_the_key_to_its_own_domain(string t, bool noSubdomains)
+    {
+        Assert.True(KeyRecord.TryParse($"{t}; p={P}", out var key, out var error), error);
+        Assert.Equal(noSubdomains, key!.NoSubdomains);
+    }
+
+    [Fact]
     public void Empty_p_means_revoked()
     {
         Assert.True(KeyRecord.TryParse("k=rsa; p=", out var key, out _));

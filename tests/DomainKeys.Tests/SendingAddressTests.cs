@@ -35,4 +35,34 @@ public sealed class SendingAddressTests
     [InlineData("undisclosed-recipients:;")]
     [InlineData("<>")]
     public void No_address_is_none(string value) => Assert.Null(SendingAddress.Parse(value, fromSender: false));
+
+    private static List<Milters.Abstractions.HeaderField> Fields(params (string Name, string Value)[] fields) =>
+        fields.Select(f => new Milters.Abstractions.HeaderField(f.Name, System.Text.Encoding.UTF8.GetBytes(f.Value))).ToList();
+
+    /// <summary>Signer and verifier (and Mail::DKIM) take the last From: a signature for the first would never verify.</summary>
+    [Fact]
+    public void The_last_From_counts()
+    {
+        var address = SendingAddress.Find(Fields(("From", " alice@example.com"), ("To", " bob@example.org"), ("From", " mallory@evil.example")));
+        Assert.Equal("mallory@evil.example", address!.Address);
+        Assert.False(address.FromSender);
+    }
+
+    [Fact]
+    public void A_Sender_comes_before_From_and_a_blank_one_is_passed_over()
+    {
+        Assert.Equal("carol@example.net", SendingAddress.Find(Fields(("From", " alice@example.com"), ("Sender", " carol@example.net")))!.Address);
+        Assert.Equal("alice@example.com", SendingAddress.Find(Fields(("From", " alice@example.com"), ("Sender", " \t")))!.Address);
+    }
+
+    /// <summary>
+    /// A Sender with no mailbox in it is still the sending address (Mail::DKIM takes it, and fails it): there is
+    /// no falling back to From, which would sign for an identity no verifier checks.
+    /// </summary>
+    [Theory]
+    [InlineData(" undisclosed-recipients:;")]
+    [InlineData(" @@@")]
+    [InlineData(" <>")]
+    public void A_Sender_without_a_mailbox_leaves_no_sending_address(string sender) =>
+        Assert.Null(SendingAddress.Find(Fields(("From", " alice@example.com"), ("Sender", sender))));
 }

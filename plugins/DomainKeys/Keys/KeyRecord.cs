@@ -9,7 +9,8 @@ namespace Milters.DomainKeys.Keys;
 /// matched against the local part, <c>t=y</c> testing, <c>n=</c> notes. Selectors are shared with DKIM, whose
 /// tags restrict a key (RFC 6376 §3.6.1): a record whose <c>h=</c> does not list sha1 (DomainKeys' only hash),
 /// whose <c>s=</c> lists neither "*" nor "email", or whose <c>v=</c> is not DKIM1 is not used — the owner
-/// said so, and Mail::DKIM refuses such keys for DomainKeys signatures too. Other unknown tags are ignored.
+/// said so, and Mail::DKIM refuses such keys for DomainKeys signatures too; likewise t=s keeps the key from
+/// signing for subdomains. Other unknown tags are ignored.
 /// </summary>
 internal sealed class KeyRecord
 {
@@ -33,6 +34,26 @@ internal sealed class KeyRecord
     public bool Testing { get; }
 
     public string? Notes { get; }
+
+    /// <summary>
+    /// t=s (DKIM's flag on a shared selector, RFC 6376 §3.6.1): the sending address's domain must be the
+    /// signature's d= itself, not one below it. Mail::DKIM applies it to DomainKeys signatures too.
+    /// </summary>
+    public bool NoSubdomains { get; private init; }
+
+    private static bool IsPkcs1PublicKey(byte[] der)
+    {
+        using var probe = RSA.Create();
+        try
+        {
+            probe.ImportRSAPublicKey(der, out var read);
+            return read == der.Length;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
 
     public static bool TryParse(string text, out KeyRecord? record, out string? error)
     {
@@ -69,13 +90,14 @@ internal sealed class KeyRecord
             error = "missing p= tag";
             return false;
         }
-        var testing = (tags["t"] ?? "").Split(':').Any(f => f.Trim() == "y");
+        var flags = (tags["t"] ?? "").Split(':').Select(f => f.Trim()).ToHashSet(StringComparer.Ordinal);
+        var testing = flags.Contains("y");
         var g = tags["g"];
         var n = tags["n"];
         p = TagList.RemoveWhiteSpace(p);
         if (p.Length == 0)
         {
-            record = new KeyRecord(null, g, testing, n);
+            record = new KeyRecord(null, g, testing, n) { NoSubdomains = flags.Contains("s") };
             return true;
         }
         byte[] der;
@@ -94,21 +116,17 @@ internal sealed class KeyRecord
             rsa.ImportSubjectPublicKeyInfo(der, out var read);
             if (read != der.Length) throw new CryptographicException("trailing bytes after the key");
         }
-        catch (CryptographicException)
+        catch (CryptographicException e)
         {
-            // Some early publishers put a bare PKCS#1 RSAPublicKey in p=; accept that too.
-            try
-            {
-                rsa.ImportRSAPublicKey(der, out _);
-            }
-            catch (CryptographicException e)
-            {
-                rsa.Dispose();
-                error = $"p= is not an RSA public key ({e.Message})";
-                return false;
-            }
+            // A bare PKCS#1 RSAPublicKey is refused as Mail::DKIM and OpenDKIM refuse it: a record only we read
+            // would make mail pass here and fail at every other verifier. Said plainly, since it is a common slip.
+            error = IsPkcs1PublicKey(der)
+                ? "p= is a bare PKCS#1 RSAPublicKey; publish the SubjectPublicKeyInfo (openssl rsa -pubout, milters genkey)"
+                : $"p= is not an RSA public key ({e.Message})";
+            rsa.Dispose();
+            return false;
         }
-        record = new KeyRecord(rsa, g, testing, n);
+        record = new KeyRecord(rsa, g, testing, n) { NoSubdomains = flags.Contains("s") };
         return true;
     }
 

@@ -57,7 +57,7 @@ internal sealed class SigningPolicy
         if (IsPeer(connection)) return new(MessageRole.Ignore, null, "peer host");
 
         var verifyOrIgnore = options.Verifies ? MessageRole.Verify : MessageRole.Ignore;
-        var address = SendingAddress.Find(headers, lastOccurrence: false);
+        var address = SendingAddress.Find(headers);
         if (!options.Signs) return new(verifyOrIgnore, address, "verify-only mode");
         if (address is null) return new(verifyOrIgnore, null, "no Sender or From address");
         if (!IsSigningDomain(address.Domain)) return new(verifyOrIgnore, address, $"{address.Domain} is not a signing domain");

@@ -35,7 +35,8 @@ internal sealed record DomainKeySignature(
         signature = null;
         if (!TagList.TryParse(value, out var tags, out error)) return false;
 
-        var a = tags["a"];
+        // An empty a= is the default (Mail::DKIM reads it so), as an absent one.
+        var a = NonEmpty(tags["a"]);
         if (a is not null && !string.Equals(a, RsaSha1, StringComparison.OrdinalIgnoreCase))
         {
             error = $"unsupported algorithm a={a}";
@@ -86,12 +87,16 @@ internal sealed record DomainKeySignature(
                 var name = h.AsSpan(range).Trim(" \t\r\n");
                 if (name.Length > 0) list.Add(name.ToString());
             }
-            names = list;
+            // An empty h= signs every field, as an absent one: Mail::DKIM writes "h=;" for an empty header list
+            // and reads it that way (RFC 4870 §3.3 never has h= empty).
+            names = list.Count > 0 ? list : null;
         }
 
         signature = new DomainKeySignature(d.TrimEnd('.').ToLowerInvariant(), s, canon, names, data);
         return true;
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static byte[] DecodeSignatureData(string b)
     {

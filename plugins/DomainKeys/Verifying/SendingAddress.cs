@@ -13,19 +13,21 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
     public string PropertyName => FromSender ? "sender" : "from";
 
     /// <summary>
-    /// Finds it among <paramref name="headers"/>. With <paramref name="lastOccurrence"/> the last field of each
-    /// name counts (what Mail::DKIM does for the signed fields), otherwise the first. A Sender that does not
-    /// parse falls back to From.
+    /// Finds it among <paramref name="headers"/>: the last field of each name counts, as Mail::DKIM reads the
+    /// signed fields — signer and verifier must pick the same one. A Sender of white space alone is passed over
+    /// (Mail::Address finds nothing in it); any other Sender is the sending address, and one without a mailbox
+    /// leaves none (null): falling back to From would sign for an identity no verifier takes.
     /// </summary>
-    public static SendingAddress? Find(IEnumerable<HeaderField> headers, bool lastOccurrence)
+    public static SendingAddress? Find(IEnumerable<HeaderField> headers)
     {
         HeaderField? sender = null, from = null;
         foreach (var h in headers)
         {
-            if (h.Is("Sender")) { if (sender is null || lastOccurrence) sender = h; }
-            else if (h.Is("From")) { if (from is null || lastOccurrence) from = h; }
+            if (h.Is("Sender")) { if (!string.IsNullOrWhiteSpace(h.Value)) sender = h; }
+            else if (h.Is("From")) from = h;
         }
-        return (sender is null ? null : Parse(sender.Value, true)) ?? (from is null ? null : Parse(from.Value, false));
+        if (sender is not null) return Parse(sender.Value, true);
+        return from is null ? null : Parse(from.Value, false);
     }
 
     public static SendingAddress? Parse(string value, bool fromSender)

@@ -54,7 +54,7 @@ internal sealed class SignatureCheck : IDisposable
         var covered = SignedHeaders.Select(below, signature!.HeaderNames);
 
         // RFC 4870 §3.5: the sending address is taken from the signed Sender, else the signed From.
-        var identity = SendingAddress.Find(covered, lastOccurrence: true);
+        var identity = SendingAddress.Find(covered);
         if (identity is null)
         {
             early = new VerificationResult(AuthResultCode.PermError, "no signed From or Sender", VerificationFailure.BadSignature,
@@ -95,6 +95,8 @@ internal sealed class SignatureCheck : IDisposable
         if (key.IsRevoked) return Result(AuthResultCode.PermError, "revoked", VerificationFailure.BadSignature, key.Testing);
         if (!key.AllowsLocalPart(identity.LocalPart))
             return Result(AuthResultCode.PermError, "granularity mismatch", VerificationFailure.BadSignature, key.Testing);
+        if (key.NoSubdomains && !string.Equals(identity.Domain, signature.Domain.TrimEnd('.'), StringComparison.OrdinalIgnoreCase))
+            return Result(AuthResultCode.PermError, "key does not sign for subdomains (t=s)", VerificationFailure.BadSignature, key.Testing);
 
         bool verified;
         try

@@ -59,7 +59,7 @@ public class FuzzCorpusReplayTests
                 var colon = line.IndexOf(':');
                 if (colon > 0) headers.Add(new HeaderField(line[..colon], Encoding.UTF8.GetBytes(line[(colon + 1)..].TrimEnd('\r'))));
             }
-            var address = SendingAddress.Find(headers, lastOccurrence: true);
+            var address = SendingAddress.Find(headers);
             if (address is not null)
             {
                 found++;

@@ -151,9 +151,10 @@ public sealed class RandomizedInteropTests
         using var other = System.Security.Cryptography.RSA.Create(1024);
         var otherKey = Convert.ToBase64String(other.ExportSubjectPublicKeyInfo());
         using var dk = DomainKeysMilter.Start(moreZone: p => string.Concat(records.Select((r, i) =>
-            DomainKeysMilter.Txt($"r{i}._domainkey.{DomainKeysMilter.Domain}", r.Replace("{P}", p).Replace("{OTHER}", otherKey)))));
+            DomainKeysMilter.Txt($"r{i}._domainkey.{DomainKeysMilter.Domain}", r.Replace("{P}", p).Replace("{OTHER}", otherKey).Replace("{PKCS1}", Pkcs1(p))))));
         using var dir = new TempDir("dk-random-keys");
-        var messages = Messages();
+        // Every third message sent from a subdomain of d= (allowed, RFC 4870 §3.5, unless the key says t=s).
+        var messages = Messages().Select((m, i) => i % 3 == 1 ? FromSubdomain(m) : m).ToList();
         for (var i = 0; i < messages.Count; i++) File.WriteAllBytes(dir[$"{i:D3}.eml"], Encoding.UTF8.GetBytes(messages[i]));
         dk.PerlSignBatch(dir.Path, "nofws");
 
@@ -210,6 +211,8 @@ public sealed class RandomizedInteropTests
         ("h= without from", v => Set(v, "h", string.Join(':', Tag(v, "h")!.Split(':').Where(n => n != "from"))), null),
         ("h= with an absent field", v => Set(v, "h", Tag(v, "h") + ":x-absent"), null),
         ("no h= (all fields)", v => Without(v, "h"), null),
+        ("empty h= (all fields)", v => Set(v, "h", ""), null),
+        ("empty a= (the default)", v => Set(v, "a", ""), null),
         ("unknown tag", v => v + "; x=whatever", null),
         ("no b=", v => Without(v, "b"), null),
         ("empty b=", v => Set(v, "b", ""), null),
@@ -263,6 +266,18 @@ public sealed class RandomizedInteropTests
         string.Join("; ", value.Split(';').Select(t => t.Trim()).Where(t => t.Length > 0)
             .Select(t => t.StartsWith(name + "=", StringComparison.Ordinal) ? $"{name}={tagValue}" : t));
 
+    /// <summary>The same public key as a bare PKCS#1 RSAPublicKey, which neither side takes for p=.</summary>
+    private static string Pkcs1(string subjectPublicKeyInfo)
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportSubjectPublicKeyInfo(Convert.FromBase64String(subjectPublicKeyInfo), out _);
+        return Convert.ToBase64String(rsa.ExportRSAPublicKey());
+    }
+
+    /// <summary>The message with its sending addresses moved to a subdomain of example.com.</summary>
+    private static string FromSubdomain(string message) =>
+        message.Replace("alice@example.com", "alice@mail.example.com").Replace("carol@example.com", "carol@mail.example.com");
+
     /// <summary>A key record for selector rN: {P} is the signer's public key, {OTHER} another one.</summary>
     private static string RandomKeyRecord(Random random)
     {
@@ -275,7 +290,7 @@ public sealed class RandomizedInteropTests
         Add("g", Maybe(40, "", "alice", "al*", "bob", "*", "a*e", "*x"));
         Add("t", Maybe(30, "y", "s", "y:s"));
         Add("n", Maybe(20, "notes for humans"));
-        Add("p", random.Next(100) switch { < 80 => "{P}", < 87 => "", < 94 => "{OTHER}", _ => "AAAA" });
+        Add("p", random.Next(100) switch { < 75 => "{P}", < 82 => "", < 89 => "{OTHER}", < 95 => "{PKCS1}", _ => "AAAA" });
         for (var i = tags.Count - 1; i > 0; i--)
         {
             var j = random.Next(i + 1);
