@@ -107,6 +107,13 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
     private async Task<Verdict> DecideAsync(IMessageContext context, MessageState m)
     {
         var ip = context.Connection.Address!;
+        // {auth_authen} is a MAIL-stage macro in both MTAs, but a milter client may send it later: whatever
+        // made DomainKeys sign this message as authenticated is also recorded (auth=pass) and accepted here.
+        if (!m.Authenticated && context.Macros.Get("auth_authen") is { Length: > 0 } late)
+        {
+            m.Authenticated = true;
+            m.AuthUser = late;
+        }
         var spf = m.Spf is null ? null : await m.Spf.ConfigureAwait(false);
         var helo = m.Helo is null ? null : await m.Helo.ConfigureAwait(false);
         var sid = m.SenderId is null

@@ -68,6 +68,24 @@ public class NegotiatorTests
         Assert.Equal(MilterActions.ChangeFrom, n.MissingActions);
     }
 
+    /// <summary>libmilter reads an offer of no flags at all as an old MTA's version 1 defaults; header edits stay possible.</summary>
+    [Fact]
+    public void An_offer_without_flags_is_read_as_version_1_defaults()
+    {
+        var n = Negotiator.Negotiate(new OptionNegotiation(6, MilterActions.None, F.None), [Signer]);
+        Assert.Equal(MilterActions.AddHeaders, n.Actions);
+        Assert.Equal(MilterActions.None, n.MissingActions);
+        Assert.Equal(0u, (uint)n.Protocol & ~0x3fu);
+        Assert.True(n.Has(F.NoHelo | F.NoRecipient));
+    }
+
+    [Fact]
+    public void An_offer_longer_than_12_bytes_is_read_from_its_first_12()
+    {
+        var offer = OptionNegotiation.Parse(Convert.FromHexString("00000006000001ff001fffff" + "deadbeef"));
+        Assert.Equal(Postfix, offer);
+    }
+
     [Fact]
     public void Thin_MTA_reports_the_missing_actions()
     {

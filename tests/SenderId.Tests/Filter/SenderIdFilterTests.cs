@@ -194,6 +194,22 @@ public sealed class SenderIdFilterTests
         Assert.Equal("Rejected due to SPF policy for sender alice@example.com", q.Value);
     }
 
+    /// <summary>A milter client may send {auth_authen} after MAIL (DomainKeys signs on it at end of message): same here.</summary>
+    [Fact]
+    public async Task An_auth_macro_sent_after_MAIL_still_counts()
+    {
+        var (filter, _) = Create(Zone(), ("RejectMode", "4"));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        Assert.Equal(VerdictKind.Continue, (await filter.ConnectAsync(ctx)).Kind);
+        ctx.Envelope.MailFrom = "alice@example.com";
+        await filter.MailFromAsync(ctx);
+        ctx.Header("From", "alice@example.com");
+        await filter.EndOfHeadersAsync(ctx);
+        ctx.MacroValues["auth_authen"] = "alice";
+        Assert.Equal(VerdictKind.Continue, (await filter.EndOfMessageAsync(ctx)).Kind);
+        Assert.Equal("auth=pass smtp.auth=alice", ctx.Result("auth").ToString());
+    }
+
     [Fact]
     public async Task AuthenticatedClientIsAccepted()
     {

@@ -23,10 +23,21 @@ public static class Negotiator
         (PluginNeeds.Unknown, MilterProtocolFlags.NoUnknown, MilterProtocolFlags.NoReplyUnknown),
     ];
 
+    /// <summary>SMFI_V1_ACTS: add headers, change the body, add and delete recipients.</summary>
+    public const MilterActions Version1Actions = MilterActions.AddHeaders | MilterActions.ChangeBody | MilterActions.AddRecipients | MilterActions.DeleteRecipients;
+
+    /// <summary>SMFI_V1_PROT: SMFIP_NOCONNECT … SMFIP_NOHDRS.</summary>
+    public const MilterProtocolFlags Version1Protocol = MilterProtocolFlags.NoConnect | MilterProtocolFlags.NoHelo | MilterProtocolFlags.NoMail
+        | MilterProtocolFlags.NoRecipient | MilterProtocolFlags.NoBody | MilterProtocolFlags.NoHeaders;
+
     /// <param name="offer">The MTA's SMFIC_OPTNEG.</param>
     /// <param name="pluginNeeds">Each loaded plugin's needs, in chain order.</param>
     public static NegotiatedProtocol Negotiate(OptionNegotiation offer, IReadOnlyList<PluginNeeds> pluginNeeds)
     {
+        // An MTA that sends no flags at all is an old one: libmilter reads zero as the version 1 defaults
+        // (SMFI_V1_ACTS, SMFI_V1_PROT), so header edits are not silently dropped.
+        if (offer.Actions == MilterActions.None) offer = offer with { Actions = Version1Actions };
+        if (offer.Protocol == MilterProtocolFlags.None) offer = offer with { Protocol = Version1Protocol };
         var offered = offer.Protocol;
         var requested = MilterProtocolFlags.None;
         bool bodyReplied = false;

@@ -5,10 +5,13 @@ namespace Milters.Host.Milter.Protocol;
 /// <summary>SMFIC_OPTNEG: protocol version, actions (SMFIF_*) and protocol steps (SMFIP_*).</summary>
 public readonly record struct OptionNegotiation(uint Version, MilterActions Actions, MilterProtocolFlags Protocol)
 {
-    /// <summary>Exactly MILTER_OPTLEN bytes; versions below 2 (no negotiation) and above 6 (unknown) are refused.</summary>
+    /// <summary>
+    /// At least MILTER_OPTLEN bytes; more are ignored, as libmilter ignores them (room a later MTA may use).
+    /// Versions below 2 (no negotiation) and above 6 (unknown) are refused.
+    /// </summary>
     public static OptionNegotiation Parse(ReadOnlySpan<byte> data)
     {
-        if (data.Length != MilterLimits.OptionLength)
+        if (data.Length < MilterLimits.OptionLength)
             throw new MilterProtocolException($"SMFIC_OPTNEG: {data.Length} bytes, expected {MilterLimits.OptionLength}");
         uint version = BinaryPrimitives.ReadUInt32BigEndian(data);
         if (version < MilterLimits.MinimumProtocolVersion || version > MilterLimits.ProtocolVersion)
