@@ -42,12 +42,16 @@ internal sealed class AuthResultsFilter(AuthResultsOptions options, ResultsBuild
         return Verdict.ContinueTask;
     }
 
-    /// <summary>Configured, else the MTA's <c>j</c> macro (its canonical host name), else our host name.</summary>
+    /// <summary>
+    /// Configured, else the MTA's <c>j</c> macro (its canonical host name), else our host name; an
+    /// internationalized name in A-labels, which every message may carry (RFC 8601 §2.5 allows UTF-8 in
+    /// EAI messages only).
+    /// </summary>
     internal string AuthservIdFor(IMessageContext context)
     {
-        if (options.AuthservId is not null) return options.AuthservId;
+        if (options.AuthservId is not null) return AuthservIdMatcher.ToAscii(options.AuthservId);
         var j = context.Macros.Get("j")?.Trim();
-        return j is not null && AuthResultsOptions.IsUsableAuthservId(j) ? j : hostName;
+        return AuthservIdMatcher.ToAscii(j is not null && AuthResultsOptions.IsUsableAuthservId(j) ? j : hostName);
     }
 
     /// <summary>The SMTP client's address from CONNECT, else the <c>{client_addr}</c> macro.</summary>

@@ -23,10 +23,11 @@ internal static class ForgedHeaders
         {
             if (!h.Is(AuthResultsParser.FieldName)) continue;
             occurrence++;
-            var id = AuthservIdReader.Read(h.Value);
+            var id = AuthservIdReader.Read(h.Value, out var version);
             // The name as spelled, without white space before the colon: "Authentication-Results :" (RFC 5322
             // obs-optional) is this field too, and SMFIR_CHGHEADER takes a name without white space.
-            if (removal == Removal.All || ours.IsOurs(id))
+            // A version other than 1 goes whoever wrote it: RFC 8601 §5 says MUST for mail from outside.
+            if (removal == Removal.All || ours.IsOurs(id) || (version is not null && version.TrimStart('0') != "1"))
                 found.Add(new ForgedHeader(h.Name.TrimEnd(' ', '\t'), occurrence, id));
         }
         found.Reverse();

@@ -8,6 +8,12 @@ public static class ReceivedSpfHeader
 {
     public const string Name = "Received-SPF";
 
+    /// <summary>A mailbox of RFC 5321's longest local-part and domain.</summary>
+    private const int MaxValueLength = 64 + 1 + 255;
+
+    /// <summary>With its escapes doubled at most, the comment line stays under 998 characters.</summary>
+    private const int MaxCommentLength = 480;
+
     /// <summary>
     /// Received-SPF: result (comment) client-ip=; envelope-from=; helo=; receiver=; identity=;
     /// (key-value-list of RFC 7208 §9.1, values quoted where they are not dot-atoms).
@@ -17,15 +23,13 @@ public static class ReceivedSpfHeader
         var ip = request.Ip.IsIPv4MappedToIPv6 ? request.Ip.MapToIPv4() : request.Ip;
         var identity = request.IsHeloIdentity ? "helo" : "mailfrom";
         var comment = Comment(outcome, request, receiver, ip.ToString());
-        var parts = new List<string>
-        {
-            $"client-ip={Quote(ip.ToString())}",
-            $"envelope-from={Quote(mailFrom)}",
-            $"helo={Quote(request.Helo)}",
-            $"receiver={Quote(receiver)}",
-            $"identity={identity}",
-        };
-        if (outcome.Mechanism is not null) parts.Add($"mechanism={Quote(outcome.Mechanism)}");
+        var parts = new List<string> { $"client-ip={Quote(ip.ToString())}" };
+        // A value longer than any address or name can be is left out: written whole it could make a line
+        // longer than RFC 5322's 998 characters.
+        foreach (var (key, value) in new[] { ("envelope-from", mailFrom), ("helo", request.Helo), ("receiver", receiver) })
+            if (value.Length <= MaxValueLength) parts.Add($"{key}={Quote(value)}");
+        parts.Add($"identity={identity}");
+        if (outcome.Mechanism is { Length: <= MaxValueLength }) parts.Add($"mechanism={Quote(outcome.Mechanism)}");
         return $" {outcome.Result.ToToken()} ({comment})\r\n\t{string.Join(";\r\n\t", parts)};";
     }
 
@@ -45,7 +49,14 @@ public static class ReceivedSpfHeader
         if (outcome.BestGuess) text = "best guess record: " + text;
         // Parentheses and backslashes would end or escape the comment (RFC 5322 §3.2.2).
         // The HELO name, the envelope sender and the reason (which may quote a DNS record) come from outside.
-        return HeaderText.Sanitize($"{receiver}: {text}").Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");
+        var comment = HeaderText.Sanitize($"{receiver}: {text}");
+        if (comment.Length > MaxCommentLength)
+        {
+            var cut = MaxCommentLength - 3;
+            if (char.IsHighSurrogate(comment[cut - 1])) cut--;
+            comment = comment[..cut] + "...";
+        }
+        return comment.Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");
     }
 
     private static string Quote(string value)

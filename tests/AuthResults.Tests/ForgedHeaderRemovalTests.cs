@@ -72,6 +72,35 @@ public class ForgedHeaderRemovalTests
         Assert.All(deletions, d => Assert.Equal("Authentication-Results", d.Name));
     }
 
+    /// <summary>RFC 8601 §5: a version we do not support goes, whoever claims to have written it; version 1 stays.</summary>
+    [Fact]
+    public async Task A_header_of_an_unknown_version_goes_whatever_its_authserv_id()
+    {
+        var context = new FakeMessageContext()
+            .Header("Authentication-Results", " other.example.org 2; spf=pass smtp.mailfrom=example.org")
+            .Header("Authentication-Results", " other.example.org 1 (first); none")
+            .Header("Authentication-Results", " other.example.org (v) 02 ; dkim=pass")
+            .Header("Authentication-Results", " other.example.org; dkim=pass header.d=2")
+            .Header("From", " a@example.com");
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(Config), context);
+        var deletions = context.QueuedEdits.Queued.Where(e => e.Kind == MessageEditKind.ChangeHeader).ToList();
+        Assert.Equal([3, 1], deletions.Select(d => d.Index));
+    }
+
+    /// <summary>RFC 8601 §5: an internationalized authserv-id is one name in U-labels and in A-labels.</summary>
+    [Theory]
+    [InlineData("mx.bücher.example", " mx.xn--bcher-kva.example; spf=pass")]
+    [InlineData("mx.xn--bcher-kva.example", " mx.bücher.example; spf=pass")]
+    [InlineData("mx.bücher.example", " MX.BÜCHER.EXAMPLE; spf=pass")]
+    public async Task An_internationalized_authserv_id_is_recognised_in_either_form(string ours, string forged)
+    {
+        var context = new FakeMessageContext().Header("Authentication-Results", forged).Header("From", " a@example.com");
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(new() { ["AuthResults:AuthservId"] = ours }), context);
+        Assert.Single(context.QueuedEdits.Queued, e => e.Kind == MessageEditKind.ChangeHeader);
+        // Our own header names us in A-labels, which a message without SMTPUTF8 may carry (RFC 8601 §2.5).
+        Assert.Equal(" mx.xn--bcher-kva.example; none", context.QueuedEdits.Queued[^1].Value);
+    }
+
     [Fact]
     public async Task Headers_from_an_internal_host_are_kept()
     {

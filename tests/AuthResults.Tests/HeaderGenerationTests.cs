@@ -40,6 +40,34 @@ public class HeaderGenerationTests
             edit.Value);
     }
 
+    /// <summary>
+    /// RFC 5322 §2.1.1: no line over 998 characters. A sending domain writes its own SPF explanation, so a reason can
+    /// be any length and have no space to fold at: it is shortened. A value longer than any address is left out.
+    /// </summary>
+    [Theory]
+    [InlineData("ReasonSpec")]
+    [InlineData("Comment")]
+    public async Task No_line_is_longer_than_998_whatever_comes_from_outside(string style)
+    {
+        var explanation = new string('A', 1280);
+        var context = new FakeMessageContext()
+            .Result("SenderId", new AuthenticationResult(AuthMethods.SenderId, AuthResultCode.Fail, explanation,
+                [new AuthProperty("header", "from", new string('x', 1100) + "@example.com")]))
+            .Result("SenderId", new AuthenticationResult(AuthMethods.Spf, AuthResultCode.Fail, "é" + explanation,
+                [new AuthProperty("smtp", "mailfrom", "example.com")]));
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(new()
+        {
+            ["AuthResults:AuthservId"] = "mx.example.com",
+            ["AuthResults:ReasonStyle"] = style,
+        }), context);
+
+        var value = OurHeader(context).Value!;
+        Assert.All(("Authentication-Results:" + value).Split("\r\n"), line => Assert.True(line.Length <= 998, $"{line.Length} characters"));
+        Assert.Contains(new string('A', 150) + "...", value);
+        Assert.DoesNotContain("header.from", value);
+        Assert.Contains("smtp.mailfrom=example.com", value);
+    }
+
     [Fact]
     public async Task No_results_at_all_is_none()
     {

@@ -13,11 +13,19 @@ namespace Milters.AuthResults.Syntax;
 internal static class AuthservIdReader
 {
     /// <summary>The authserv-id as written (quotes removed), or null when there is none to read.</summary>
-    public static string? Read(string value)
+    public static string? Read(string value) => Read(value, out _);
+
+    /// <summary>
+    /// The authserv-id, and the authres-version after it when there is one (digits, then only CFWS before the
+    /// ";" or the end): RFC 8601 §5 wants a field of a version we do not know removed whatever its id.
+    /// </summary>
+    public static string? Read(string value, out string? version)
     {
+        version = null;
         var i = 0;
         if (!SkipWhiteSpaceAndComments(value, ref i) || i >= value.Length) return null;
 
+        string? id;
         if (value[i] == '"')
         {
             var sb = new StringBuilder();
@@ -26,12 +34,25 @@ internal static class AuthservIdReader
                 if (value[i] == '\\' && i + 1 < value.Length) i++;
                 if (value[i] is not ('\r' or '\n')) sb.Append(value[i]);
             }
-            return sb.Length > 0 ? sb.ToString() : null;
+            i++;
+            id = sb.Length > 0 ? sb.ToString() : null;
+        }
+        else
+        {
+            var start = i;
+            while (i < value.Length && !char.IsWhiteSpace(value[i]) && value[i] is not ('(' or ';' or '"')) i++;
+            id = i > start ? value[start..i] : null;
         }
 
-        var start = i;
-        while (i < value.Length && !char.IsWhiteSpace(value[i]) && value[i] is not ('(' or ';' or '"')) i++;
-        return i > start ? value[start..i] : null;
+        if (id is not null && SkipWhiteSpaceAndComments(value, ref i))
+        {
+            var digits = i;
+            while (i < value.Length && char.IsAsciiDigit(value[i])) i++;
+            var end = i;
+            if (end > digits && SkipWhiteSpaceAndComments(value, ref i) && (i >= value.Length || value[i] == ';'))
+                version = value[digits..end];
+        }
+        return id;
     }
 
     /// <summary>False when a comment never ends (then nothing after it can be told apart from the comment).</summary>

@@ -206,20 +206,21 @@ internal sealed class VerifyMtaClient(Stream stream)
     private static string Field(IReadOnlyList<string> s, int start) =>
         start < 0 ? (s.Count > 0 ? s[0] : "") : s.Count > start + 1 ? $"{s[start]}:{(s[start + 1].StartsWith(' ') ? "" : " ")}{s[start + 1]}" : string.Join(' ', s);
 
+    /// <summary>Reply strings for the report: the milter writes UTF-8 (an SMTPUTF8 identity, a U-label), shown as such.</summary>
     private static List<string> Strings(ReadOnlySpan<byte> data)
     {
         var list = new List<string>();
         while (data.Length > 0)
         {
             var nul = data.IndexOf((byte)0);
-            if (nul < 0) { list.Add(Encoding.Latin1.GetString(data)); break; }
-            list.Add(Encoding.Latin1.GetString(data[..nul]));
+            if (nul < 0) { list.Add(Encoding.UTF8.GetString(data)); break; }
+            list.Add(Encoding.UTF8.GetString(data[..nul]));
             data = data[(nul + 1)..];
         }
         return list;
     }
 
-    private static string Text(byte[] data) => Encoding.Latin1.GetString(data).TrimEnd('\0');
+    private static string Text(byte[] data) => Encoding.UTF8.GetString(data).TrimEnd('\0');
 
     private static byte[] CString(string s) => [.. Encoding.Latin1.GetBytes(s), 0];
 

@@ -365,6 +365,19 @@ public sealed class SenderIdFilterTests
         Assert.Contains("envelope-from=\"ali ce@example.com\";", value);
     }
 
+    /// <summary>RFC 5322 §2.1.1: no line over 998 characters, however long the HELO name and the sender a client sends.</summary>
+    [Fact]
+    public async Task ReceivedSpfHeaderLinesStayWithin998()
+    {
+        var (filter, _) = Create(Zone(), ("AddReceivedSpf", "true"), ("HostName", "mx.example.org"), ("CheckHelo", "true"));
+        var ctx = new FakeMessageContext("192.0.2.10", helo: new string('h', 1100) + ".example");
+        await Run(filter, ctx, new string('a', 1100) + "@example.com", ("From", "alice@example.com"));
+        var h = Assert.Single(ctx.Queued);
+        Assert.All(("Received-SPF:" + h.Value).Split("\r\n"), line => Assert.True(line.Length <= 998, $"{line.Length} characters"));
+        Assert.Contains("identity=mailfrom;", h.Value);
+        Assert.DoesNotContain("helo=", h.Value);
+    }
+
     [Fact]
     public async Task SecondMessageOnTheConnectionStartsClean()
     {
