@@ -10,9 +10,12 @@ namespace Milters.AuthResults;
 /// RFC 8601: one Authentication-Results header from every result the earlier plugins recorded, and the
 /// removal of headers that forge our authserv-id. Runs last in the plugin order.
 /// </summary>
-public sealed class AuthResultsPlugin : IMilterPlugin
+public sealed class AuthResultsPlugin : IMilterPlugin, IPluginSettings
 {
     public string Name => "AuthResults";
+
+    public IReadOnlyCollection<string> SettingNames { get; } =
+        ["AuthservId", "OtherAuthservIds", "InternalHosts", "Remove", "Placement", "ReasonStyle", "FailedPluginMethods"];
 
     /// <summary>
     /// CONNECT for the client address and the <c>j</c> macro, the headers to find forged ones, the right to add

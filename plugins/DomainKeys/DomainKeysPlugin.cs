@@ -11,9 +11,14 @@ namespace Milters.DomainKeys;
 /// DomainKeys (RFC 4870) signing and verification: dk-filter's job inside the milter chain. Keys come from
 /// the host's central key table; DNS from the host's resolver.
 /// </summary>
-public sealed class DomainKeysPlugin : IMilterPlugin
+public sealed class DomainKeysPlugin : IMilterPlugin, IPluginSettings
 {
     public string Name => "DomainKeys";
+
+    /// <summary>The section is bound to <see cref="DomainKeysOptions"/>: its settable properties are the keys.</summary>
+    public IReadOnlyCollection<string> SettingNames { get; } = typeof(DomainKeysOptions)
+        .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+        .Where(p => p.CanWrite).Select(p => p.Name).ToArray();
 
     // Connection address and macros decide signing; headers and body are hashed; signatures are inserted
     // (SMFIF_ADDHDRS covers insert) and -C may quarantine. Every verdict is given at end of message, so the

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Milters.Abstractions;
 
 namespace Milters.SenderId;
 
@@ -67,6 +68,14 @@ public sealed class SenderIdOptions
     public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Reads and checks the section; a bad value throws naming the key.</summary>
+    /// <summary>The keys <see cref="FromConfiguration"/> reads.</summary>
+    public static readonly IReadOnlyCollection<string> SettingNames =
+    [
+        "RejectMode", "TestMode", "Quarantine", "SoftFailDnsErrors", "RejectMissingPra", "UseSpf1ForPra", "UseSpf2ForMailFrom",
+        "BestGuess", "AddReceivedSpf", "AddFilterHeader", "CheckHelo", "IgnoredDomains", "Peers", "PeerListFile", "RejectText",
+        "HostName", "DefaultExplanation", "EvaluationTimeout",
+    ];
+
     public static SenderIdOptions FromConfiguration(IConfiguration section)
     {
         var o = new SenderIdOptions();
@@ -78,6 +87,7 @@ public sealed class SenderIdOptions
             else throw new InvalidOperationException($"SenderId:RejectMode \"{rm}\" is not 0-5 or one of {string.Join(", ", Enum.GetNames<RejectMode>())}");
         }
         o.TestMode = Bool(section, "TestMode", o.TestMode);
+        // Every key read here is in SettingNames (the host warns about the others).
         o.Quarantine = Bool(section, "Quarantine", o.Quarantine);
         o.SoftFailDnsErrors = Bool(section, "SoftFailDnsErrors", o.SoftFailDnsErrors);
         o.RejectMissingPra = Bool(section, "RejectMissingPra", o.RejectMissingPra);
@@ -96,7 +106,7 @@ public sealed class SenderIdOptions
         var timeout = section["EvaluationTimeout"];
         if (timeout is not null)
         {
-            if (!TimeSpan.TryParse(timeout, CultureInfo.InvariantCulture, out var t) || t <= TimeSpan.Zero)
+            if (!ConfigTime.TryParse(timeout, out var t) || t <= TimeSpan.Zero)
                 throw new InvalidOperationException($"SenderId:EvaluationTimeout \"{timeout}\" is not a positive time span (hh:mm:ss)");
             o.EvaluationTimeout = t;
         }

@@ -10,9 +10,11 @@ namespace Milters.SenderId;
 /// Sender ID (RFC 4406, PRA per RFC 4407) and SPF (RFC 7208) verification, the successor of sid-filter.
 /// Records "sender-id" and "spf" results for AuthResults and applies sid-filter's reject policy.
 /// </summary>
-public sealed class SenderIdPlugin : IMilterPlugin
+public sealed class SenderIdPlugin : IMilterPlugin, IPluginSettings
 {
     public string Name => "SenderId";
+
+    public IReadOnlyCollection<string> SettingNames => SenderIdOptions.SettingNames;
 
     /// <summary>
     /// Header fields are only collected (the PRA is chosen at end of headers), so the MTA need not wait for a

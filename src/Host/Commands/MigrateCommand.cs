@@ -149,8 +149,7 @@ public sealed partial class MigrateCommand : ICliCommand
                     if (notes.Count > 0) notes[^1] += $" (its value \"{stray.Groups[1].Value}\" dropped too)";
                     continue;
                 }
-                if (e.Message.StartsWith("unknown flag", StringComparison.Ordinal) || e.Message.Contains("needs a value", StringComparison.Ordinal)
-                    || LeadingFlag().Match(e.Message) is not { Success: true } refused || !RemoveFlag(args, refused.Groups[1].Value[0]))
+                if (!e.NoEquivalent || LeadingFlag().Match(e.Message) is not { Success: true } refused || !RemoveFlag(args, refused.Groups[1].Value[0]))
                     throw new MigrationException($"{tool}: {e.Message}");
                 notes.Add($"{tool} {e.Message} — not carried over");
             }

@@ -56,7 +56,7 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
         {
             case 'a': AddHosts(s, "DomainKeys:PeerHosts", value!); break;
             case 'A':
-                throw new LegacyCommandLineException("-A (restart on failure) is not supported: let the service manager restart milters (systemd Restart=on-failure)");
+                throw new LegacyCommandLineException("-A (restart on failure) is not supported: let the service manager restart milters (systemd Restart=on-failure)", noEquivalent: true);
             case 'b':
                 if (value!.Length == 0 || value.Any(c => c is not ('s' or 'v')))
                     throw new LegacyCommandLineException($"-b \"{value}\": modes are s (sign) and v (verify)");
@@ -95,13 +95,13 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
             case 'P': s["Hosting:PidFile"] = value; break;
             case 'q': p.Quarantine = true; break;
             case 'R':
-                throw new LegacyCommandLineException("-R (failure reports to the signer's policy address) is not supported: DomainKeys reporting was never standardised (RFC 4870 has none)");
+                throw new LegacyCommandLineException("-R (failure reports to the signer's policy address) is not supported: DomainKeys reporting was never standardised (RFC 4870 has none)", noEquivalent: true);
             case 's': p.KeyFile = value; break;
             case 'S': p.Selector = value; break;
             case 'T': s["Dns:Timeout"] = LegacyDnsTimeout.Parse(value!); break;
             case 'u': s["Hosting:User"] = value; break;
             case 'U':
-                throw new LegacyCommandLineException("-U (POP-before-SMTP database) is not supported: use SMTP AUTH ({auth_authen}) or -i/-m to mark trusted senders");
+                throw new LegacyCommandLineException("-U (POP-before-SMTP database) is not supported: use SMTP AUTH ({auth_authen}) or -i/-m to mark trusted senders", noEquivalent: true);
             default:
                 throw new LegacyCommandLineException($"unknown flag -{flag}");
         }

@@ -31,4 +31,9 @@ public sealed record LegacyTranslation(IReadOnlyDictionary<string, string?> Sett
     public static LegacyTranslation VersionOnly { get; } = new(new Dictionary<string, string?>(), []) { VersionRequested = true };
 }
 
-public sealed class LegacyCommandLineException(string message) : Exception(message);
+/// <param name="noEquivalent">The flag is valid for the old daemon but Milters has nothing like it (-A, Cloudmark …):
+/// refused when starting, but `migrate` may carry on without it. A bad value or an unknown flag is not that.</param>
+public sealed class LegacyCommandLineException(string message, bool noEquivalent = false) : Exception(message)
+{
+    public bool NoEquivalent { get; } = noEquivalent;
+}

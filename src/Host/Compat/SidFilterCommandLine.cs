@@ -40,12 +40,12 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
         {
             case 'a': s["SenderId:PeerListFile"] = value; break;
             case 'A':
-                throw new LegacyCommandLineException("-A (restart on failure) is not supported: let the service manager restart milters (systemd Restart=on-failure)");
+                throw new LegacyCommandLineException("-A (restart on failure) is not supported: let the service manager restart milters (systemd Restart=on-failure)", noEquivalent: true);
             case 'B': s["SenderId:BestGuess"] = "true"; break;
             case 'c': s["SenderId:RejectMissingPra"] = "false"; break;
             case 'C':
             case 'R':
-                throw new LegacyCommandLineException($"-{flag} (Cloudmark Rating) is not supported: the Cloudmark engine is not available");
+                throw new LegacyCommandLineException($"-{flag} (Cloudmark Rating) is not supported: the Cloudmark engine is not available", noEquivalent: true);
             case 'd': s["SenderId:IgnoredDomains"] = string.Join(',', value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
             case 'D': s["SenderId:SoftFailDnsErrors"] = "true"; break;
             case 'f': notes.Add("-f: milters always runs in the foreground; nothing to set"); break;

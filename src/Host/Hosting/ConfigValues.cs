@@ -19,7 +19,7 @@ public static class ConfigValues
     {
         var text = section[key];
         if (text is null) return fallback;
-        if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) || value < TimeSpan.Zero)
+        if (!Milters.Abstractions.ConfigTime.TryParse(text, out var value) || value < TimeSpan.Zero)
             throw new StartupException($"{section.Path}:{key}: \"{text}\" is not a time span like 00:00:05");
         return value;
     }

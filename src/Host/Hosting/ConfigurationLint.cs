@@ -23,11 +23,19 @@ public static class ConfigurationLint
 
     private static readonly string[] KeyEntryKeys = ["Domain", "Selector", "KeyFile", "Senders"];
 
-    public static IReadOnlyList<string> Check(IConfiguration configuration, IEnumerable<string> pluginNames)
+    /// <summary>Keys the host reads in every plugin's section.</summary>
+    private static readonly string[] HostKeysInPluginSections = ["OnError", "Timeout"];
+
+    public static IReadOnlyList<string> Check(IConfiguration configuration, IEnumerable<string> pluginNames) =>
+        Check(configuration, pluginNames.Select(n => (n, (IReadOnlyCollection<string>?)null)));
+
+    /// <param name="plugins">Each plugin's name and, when it says (<c>IPluginSettings</c>), the keys of its section.</param>
+    public static IReadOnlyList<string> Check(IConfiguration configuration, IEnumerable<(string Name, IReadOnlyCollection<string>? Settings)> plugins)
     {
         var warnings = new List<string>();
         // Configuration keys are case-insensitive, so a section "domainkeys" does reach plugin "DomainKeys".
-        var plugins = new HashSet<string>(pluginNames, StringComparer.OrdinalIgnoreCase);
+        var settingsOf = new Dictionary<string, IReadOnlyCollection<string>?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, settings) in plugins) settingsOf[name] = settings;
         foreach (var section in configuration.GetChildren())
         {
             if (HostSections.TryGetValue(section.Key, out var keys))
@@ -40,7 +48,17 @@ public static class ConfigurationLint
                 }
                 continue;
             }
-            if (plugins.Contains(section.Key)) continue;
+            if (settingsOf.TryGetValue(section.Key, out var pluginKeys))
+            {
+                if (pluginKeys is null) continue;
+                var known = pluginKeys.Concat(HostKeysInPluginSections).ToList();
+                foreach (var child in section.GetChildren())
+                {
+                    if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+                        warnings.Add($"unknown setting {child.Path} (known in {section.Key}: {string.Join(", ", known)})");
+                }
+                continue;
+            }
             warnings.Add($"section \"{section.Key}\" is not read: no host setting and no plugin in Plugins:Order has that name");
         }
 

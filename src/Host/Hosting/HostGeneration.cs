@@ -37,7 +37,7 @@ public sealed record HostGeneration(
         var plugins = new PluginSetFactory(catalog).Build(root, resolver, keys, loggerFactory);
         return new HostGeneration(configuration, listen, dns, keys, PluginSetFactory.PluginDirectory(root), plugins)
         {
-            Warnings = ConfigurationLint.Check(root, plugins.Plugins.Select(p => p.Name)),
+            Warnings = ConfigurationLint.Check(root, plugins.Plugins.Select(p => (p.Name, (p.Plugin as IPluginSettings)?.SettingNames))),
         };
     }
 

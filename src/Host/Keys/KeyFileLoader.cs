@@ -75,7 +75,9 @@ public static partial class KeyFileLoader
         {
             var bits = rsa.KeySize;
             rsa.Dispose();
-            throw new StartupException($"key file {path} holds a {bits}-bit key; at least {MinimumKeyBits} bits are required");
+            // 768-bit RSA has been factored (2009): a signature with it proves nothing, so such a key is not loaded.
+            throw new StartupException($"key file {path} holds a {bits}-bit key; at least {MinimumKeyBits} bits are required " +
+                "(make a new key and selector: milters genkey --domain D --selector S --out DIR)");
         }
         return rsa;
     }

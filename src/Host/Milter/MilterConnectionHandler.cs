@@ -227,7 +227,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     {
         var text = configuration[$"{plugin.Name}:Timeout"];
         if (string.IsNullOrWhiteSpace(text)) return null;
-        if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit > TimeSpan.Zero)
+        if (Milters.Abstractions.ConfigTime.TryParse(text, out var limit) && limit > TimeSpan.Zero)
             return limit;
         logger.LogWarning("{Plugin}:Timeout \"{Value}\" is not a positive time span (hh:mm:ss); no deadline", plugin.Name, text);
         return null;

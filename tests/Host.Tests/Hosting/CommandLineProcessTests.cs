@@ -150,6 +150,27 @@ public class CommandLineProcessTests : IDisposable
         ], warnings.Order(StringComparer.Ordinal).Reverse());
     }
 
+    /// <summary>The repository's plugins list their settings: a misspelled one is named, a differently-cased one is read.</summary>
+    [Fact]
+    public void Check_config_warns_about_misspelled_plugin_settings()
+    {
+        var path = dir["plugins-typos.json"];
+        File.WriteAllText(path, new JsonObject
+        {
+            ["Plugins"] = new JsonObject { ["Order"] = new JsonArray("DomainKeys", "SenderId", "AuthResults") },
+            ["Dns"] = new JsonObject { ["Servers"] = new JsonArray("127.0.0.1:1") },
+            ["DomainKeys"] = new JsonObject { ["Mode"] = "v", ["Canonicalisation"] = "nofws", ["Actions"] = new JsonObject { ["BadSignature"] = "Accept" } },
+            ["SenderId"] = new JsonObject { ["RejectMod"] = "2", ["testmode"] = "true", ["OnError"] = "Continue", ["Timeout"] = "00:00:30" },
+            ["AuthResults"] = new JsonObject { ["AuthservID"] = "mx.example.com" },
+        }.ToJsonString());
+        var result = Milters("check-config", "--config", path);
+        Assert.True(result.Succeeded, result.ToString());
+        var warnings = result.StandardOutput.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("warning: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.StartsWith("warning: unknown setting DomainKeys:Canonicalisation (known in DomainKeys: Mode, Canonicalization,", warnings[0]);
+        Assert.StartsWith("warning: unknown setting SenderId:RejectMod (known in SenderId: RejectMode,", warnings[1]);
+    }
+
     [Fact]
     public void Config_path_that_is_a_directory_is_named()
     {

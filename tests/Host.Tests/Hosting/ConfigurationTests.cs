@@ -125,6 +125,9 @@ public class ConfigurationTests : IDisposable
     [InlineData("--Listen:UnixSocketMode=0999", "Listen:UnixSocketMode: \"0999\" is not an octal file mode")]
     [InlineData("--Listen:Backlog=zero", "Listen:Backlog: \"zero\" is not a number")]
     [InlineData("--Dns:Timeout=soon", "Dns:Timeout: \"soon\" is not a time span")]
+    // .NET reads a bare "5" as five days; dk-filter's -T 5 meant seconds. Neither guess is safe: refused.
+    [InlineData("--Dns:Timeout=5", "Dns:Timeout: \"5\" is not a time span like 00:00:05")]
+    [InlineData("--Listen:DrainTimeout=30", "Listen:DrainTimeout: \"30\" is not a time span")]
     [InlineData("--Dns:UseCache=maybe", "Dns:UseCache: \"maybe\" is not true or false")]
     public void Bad_values_name_their_key(string option, string message)
     {

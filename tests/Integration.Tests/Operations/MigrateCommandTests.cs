@@ -111,6 +111,20 @@ public sealed class MigrateCommandTests
         Assert.Equal("True", migrated["SenderId:TestMode"], ignoreCase: true);
     }
 
+    /// <summary>A bad value stops the migration with the reason, as it stopped the old daemon (docs/MIGRATING.md).</summary>
+    [Theory]
+    [InlineData("--sid-filter", "-p inet:8891@localhost -r 6", "sid-filter: -r \"6\": the rejection mode is 0 to 5")]
+    [InlineData("--dk-filter", "-p inet:8892@localhost -b x", "dk-filter: -b \"x\": modes are s (sign) and v (verify)")]
+    [InlineData("--dk-filter", "-p inet:8892@localhost -T 0", "dk-filter: -T 0 (wait forever for DNS) is not supported")]
+    [InlineData("--dk-filter", "-p inet:8892@localhost -d example.com -s /etc/k.pem", "dk-filter: -s needs -S naming the selector")]
+    public async Task A_bad_value_stops_the_migration_with_its_reason(string tool, string commandLine, string reason)
+    {
+        var (code, output, err) = await Run(tool, commandLine);
+        Assert.Equal(CommandLineApp.ExitUsage, code);
+        Assert.Equal("", output);
+        Assert.Contains(reason, err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_unknown_flag_is_an_error_naming_it()
     {
