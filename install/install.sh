@@ -76,8 +76,6 @@ fi
 [ -x "$FROM/milters" ] || die "$FROM/milters is not there (not a publish folder of the host)"
 for p in "${PLUGINS[@]}"; do
   [ -f "$FROM/plugins/$p/$p.dll" ] || die "$FROM/plugins/$p/$p.dll is missing"
-  # The contract must come from the host only (two copies = two different IMilterPlugin types).
-  rm -f "$FROM/plugins/$p"/Milters.Abstractions.*
 done
 
 # 2. The system user (real installs only).
@@ -105,6 +103,9 @@ cp "$REPO"/docs/*.md "$DEST.new/docs/" 2>/dev/null || true
 mkdir -p "$DEST.new/mta-snippets"
 cp "$REPO"/tests/peers/mta-snippets/* "$DEST.new/mta-snippets/" 2>/dev/null || true
 rm -f "$DEST.new/milters.json"   # the configuration lives in /etc/milters
+# The contract must come from the host only (two copies = two different IMilterPlugin types). Taken out of
+# the copy: a --from folder is the caller's and stays as it was.
+for p in "${PLUGINS[@]}"; do rm -f "$DEST.new/plugins/$p"/Milters.Abstractions.*; done
 chmod -R u=rwX,go=rX "$DEST.new"
 rm -rf "$DEST.old"
 [ -d "$DEST" ] && mv "$DEST" "$DEST.old"
