@@ -66,7 +66,11 @@ public sealed class VerifyCommand : ICliCommand
                     break;
                 case "--client-name": clientName = Next(); break;
                 case "--helo": helo = Next(); break;
-                case "--mail-from": mailFrom = Next(); break;
+                // As SMTP writes it or bare: "<>" is the null sender, "<a@b>" is a@b (the MTA hands over the path with brackets).
+                case "--mail-from":
+                    var path = Next().Trim();
+                    mailFrom = path is ['<', .. var inner, '>'] ? inner : path;
+                    break;
                 case "--rcpt": rcpts.Add(Next()); break;
                 case "--daemon-name": daemon = Next(); break;
                 case "--auth": auth = Next(); break;

@@ -164,6 +164,20 @@ public sealed class VerifyCommandTests : IClassFixture<VerifyCommandTests.Zone>
         Assert.False((bool)report["verdict"]!["accepted"]!);
     }
 
+    /// <summary>--mail-from as SMTP writes it: "&lt;&gt;" is the null sender (the HELO name is checked), "&lt;a@b&gt;" is a@b.</summary>
+    [Theory]
+    [InlineData("<>", "smtp.helo=example.com")]
+    [InlineData("<someone@example.com>", "smtp.mailfrom=example.com")]
+    [InlineData("someone@example.com", "smtp.mailfrom=example.com")]
+    public async Task The_envelope_sender_may_be_given_with_angle_brackets(string mailFrom, string property)
+    {
+        var (_, report, err) = await Verify(Write("brackets.eml", Message), "--client-ip", "192.0.2.7", "--helo", "example.com", "--mail-from", mailFrom);
+        var spf = Assert.Single(Results(report, "SenderId", "spf"));
+        Assert.True((string?)spf["result"] == "pass", spf.ToJsonString() + err);
+        var (key, value) = (property[..property.IndexOf('=')], property[(property.IndexOf('=') + 1)..]);
+        Assert.Equal(value, (string?)spf["properties"]![key]);
+    }
+
     [Fact]
     public void The_built_program_reads_the_message_from_stdin()
     {
