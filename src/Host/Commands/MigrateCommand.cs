@@ -116,6 +116,10 @@ public sealed partial class MigrateCommand : ICliCommand
             ["Plugins:Order"] = string.Join(',', new[] { dkFilter is null ? null : "DomainKeys", sidFilter is null ? null : "SenderId", "AuthResults" }.OfType<string>()),
         };
         foreach (var (key, value) in merged) settings[key] = value;
+        // Kept, since starting by hand as root is how the old daemons ran; the shipped unit does it differently.
+        if (settings.ContainsKey("Hosting:User") || settings.ContainsKey("Hosting:PidFile"))
+            notes.Add("Hosting:User / Hosting:PidFile carry -u / -P over for starting milters as root by hand; under the shipped " +
+                      "systemd unit (install/milters.service: User=milters, only /run/milters writable) delete them");
         return new Migration(sources, settings, notes, spec);
     }
 

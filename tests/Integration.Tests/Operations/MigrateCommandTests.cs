@@ -111,6 +111,18 @@ public sealed class MigrateCommandTests
         Assert.Equal("True", migrated["SenderId:TestMode"], ignoreCase: true);
     }
 
+    [Fact]
+    public async Task User_and_pid_file_are_carried_over_with_a_note_for_the_systemd_unit()
+    {
+        var (code, output, err) = await Run("--dk-filter", "-l -p inet:8892@localhost -u dkfilter -P /var/run/dk-filter.pid");
+        Assert.True(code == 0, err);
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("//", StringComparison.Ordinal) && l.Contains("systemd unit", StringComparison.Ordinal));
+        using var dir = new TempDir("migrate-user");
+        var migrated = Load(dir, output).Root;
+        Assert.Equal("dkfilter", migrated["Hosting:User"]);
+        Assert.Equal("/var/run/dk-filter.pid", migrated["Hosting:PidFile"]);
+    }
+
     /// <summary>A bad value stops the migration with the reason, as it stopped the old daemon (docs/MIGRATING.md).</summary>
     [Theory]
     [InlineData("--sid-filter", "-p inet:8891@localhost -r 6", "sid-filter: -r \"6\": the rejection mode is 0 to 5")]
