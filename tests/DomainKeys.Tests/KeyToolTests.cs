@@ -70,7 +70,10 @@ public sealed class KeyToolTests
             + "gone._domainkey.example.com. IN TXT \"k=rsa; p=\"\n"
             // The same key, published for DKIM only (as opendkim-genkey writes it): DomainKeys verifiers refuse it.
             + File.ReadAllText(dir["good.txt"]).Replace("good._domainkey IN", "dkimonly._domainkey.example.com. IN").Replace("\"k=rsa;", "\"v=DKIM1; h=sha256; k=rsa;");
-        using var dns = DnsServer.StartWithZone(zone);
+        var options = new DnsServerOptions();
+        options.ZoneTexts.Add(zone);
+        options.ServFail.Add("sf._domainkey.example.com");
+        using var dns = DnsServer.Start(options);
         var ns = new[] { "--nameserver", dns.Endpoint };
 
         var ok = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "good", "--key", dir["good.key.pem"], .. ns]);
@@ -93,6 +96,11 @@ public sealed class KeyToolTests
         var missing = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "nosuch", .. ns]);
         Assert.Equal(1, missing.Code);
         Assert.Contains("no key record", missing.Err);
+
+        // A DNS failure is not a missing record: nothing is known yet.
+        var servfail = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "sf", .. ns]);
+        Assert.Equal(1, servfail.Code);
+        Assert.Contains("DNS error, try again", servfail.Err);
 
         File.SetUnixFileMode(dir["good.key.pem"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         var loose = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "good", "--key", dir["good.key.pem"], .. ns]);

@@ -93,6 +93,12 @@ public sealed class TestKeyCommand : ICliCommand
         var name = $"{selector}._domainkey.{domain.TrimEnd('.')}";
         var resolver = new DnsClientResolver(dnsOptions);
         var answer = await resolver.QueryTxtAsync(name, cancellationToken);
+        if (answer.IsTemporaryError)
+        {
+            // Not "no record": the answer never came, so nothing is known about the record yet.
+            stderr.WriteLine($"{name}: DNS error, try again ({answer.Status}{(answer.Error is null ? "" : ": " + answer.Error)})");
+            return 1;
+        }
         if (answer.Status != DnsStatus.Ok || answer.Records.Count == 0)
         {
             stderr.WriteLine($"{name}: no key record ({answer.Status}{(answer.Error is null ? "" : ": " + answer.Error)})");
