@@ -34,6 +34,9 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
         foreach (var (flag, value) in flags)
             Apply(flag, value, settings, notes, line);
         Finish(settings, notes, line);
+        // dk-filter would not start without a socket ("milter socket must be specified"); neither does this.
+        if (!settings.ContainsKey("Listen:Socket"))
+            throw new LegacyCommandLineException("-p socketspec is required (dk-filter would not start without it either)");
         return new LegacyTranslation(settings, notes);
     }
 

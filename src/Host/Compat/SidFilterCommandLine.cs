@@ -31,6 +31,8 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
         if (flags.Any(f => f.Flag == 'V')) return LegacyTranslation.VersionOnly;
         foreach (var (flag, value) in flags)
             Apply(flag, value, settings, notes);
+        if (!settings.ContainsKey("Listen:Socket"))
+            throw new LegacyCommandLineException("-p socketspec is required (sid-filter would not start without it either)");
         return new LegacyTranslation(settings, notes);
     }
 

@@ -35,7 +35,7 @@ public sealed class SidFilterCommandLineTests
     [Fact]
     public void PolicyFlags()
     {
-        var s = Translate("-a", "/etc/mail/peers", "-B", "-c", "-d", "example.com, example.net", "-D", "-h", "-H", "mx.example.org",
+        var s = Translate("-p", "inet:8891@localhost", "-a", "/etc/mail/peers", "-B", "-c", "-d", "example.com, example.net", "-D", "-h", "-H", "mx.example.org",
             "-L", "2", "-M", "%t rejected %a", "-n", "-Q", "-T", "7");
         Assert.Equal("/etc/mail/peers", s["SenderId:PeerListFile"]);
         Assert.Equal("true", s["SenderId:BestGuess"]);
@@ -64,8 +64,16 @@ public sealed class SidFilterCommandLineTests
     [Fact]
     public void ForegroundFlagIsNotedNotIgnored()
     {
-        var t = new SidFilterCommandLine().Translate(["-f"]);
+        var t = new SidFilterCommandLine().Translate(["-f", "-p", "inet:8891@localhost"]);
         Assert.Contains(t.Notes, n => n.StartsWith("-f"));
+    }
+
+    /// <summary>sid-filter and dk-filter would not start without a socket; the drop-in neither.</summary>
+    [Fact]
+    public void A_command_line_without_a_socket_is_refused()
+    {
+        Assert.Contains("-p socketspec is required", Assert.Throws<LegacyCommandLineException>(() => new SidFilterCommandLine().Translate(["-l", "-r", "2"])).Message);
+        Assert.Contains("-p socketspec is required", Assert.Throws<LegacyCommandLineException>(() => new DkFilterCommandLine().Translate(["-l", "-b", "v"])).Message);
     }
 
     [Theory]
