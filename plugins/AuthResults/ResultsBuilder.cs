@@ -64,22 +64,11 @@ internal sealed class ResultsBuilder(AuthResultsOptions options, IReadOnlyList<s
         return -1;
     }
 
-    /// <summary>The longest property value written: a mailbox of RFC 5321's longest local-part and domain.</summary>
-    public const int MaxPropertyValueLength = 64 + 1 + 255;
-
     /// <summary>
     /// The longest reason written. Reasons can carry text from outside (an SPF exp= explanation is the
     /// sending domain's own words); one without spaces cannot be folded, and RFC 5322 §2.1.1 allows 998.
     /// </summary>
     public const int MaxReasonLength = 200;
-
-    private static string Shorten(string reason)
-    {
-        if (reason.Length <= MaxReasonLength) return reason;
-        var cut = MaxReasonLength - 3;
-        if (char.IsHighSurrogate(reason[cut - 1])) cut--; // never half a character
-        return reason[..cut] + "...";
-    }
 
     /// <summary>A result whose names are not RFC 5321 Keywords cannot be written; it is dropped whole and logged.</summary>
     private ResInfo? ToResInfo(AuthenticationResult r, string queueId)
@@ -100,9 +89,7 @@ internal sealed class ResultsBuilder(AuthResultsOptions options, IReadOnlyList<s
         var props = new List<PropSpec>(r.PropertyList.Count);
         foreach (var p in r.PropertyList)
         {
-            // Longer than any address or domain name can be (RFC 5321 §4.5.3.1: 64 + "@" + 255): not an
-            // identity worth reporting, and written whole it could make a line longer than RFC 5322's 998.
-            if (p.Value.Length > MaxPropertyValueLength)
+            if (p.Value.Length > HeaderText.MaxAddressLength)
             {
                 logger.LogWarning("{QueueId}: {Method} result: {Type}.{Property} left out, its value is {Length} characters long",
                     queueId, r.Method, p.Type, p.Name, p.Value.Length);
@@ -110,7 +97,7 @@ internal sealed class ResultsBuilder(AuthResultsOptions options, IReadOnlyList<s
             }
             props.Add(new PropSpec(p.Type, p.Name, p.Value));
         }
-        var reason = string.IsNullOrWhiteSpace(r.Reason) ? null : Shorten(r.Reason);
+        var reason = string.IsNullOrWhiteSpace(r.Reason) ? null : HeaderText.Shorten(r.Reason, MaxReasonLength);
         return new ResInfo(r.Method, null, AuthResultCodes.ToToken(r.Result), reason, props);
     }
 }

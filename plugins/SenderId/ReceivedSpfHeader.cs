@@ -8,9 +8,6 @@ public static class ReceivedSpfHeader
 {
     public const string Name = "Received-SPF";
 
-    /// <summary>A mailbox of RFC 5321's longest local-part and domain.</summary>
-    private const int MaxValueLength = 64 + 1 + 255;
-
     /// <summary>With its escapes doubled at most, the comment line stays under 998 characters.</summary>
     private const int MaxCommentLength = 480;
 
@@ -27,9 +24,9 @@ public static class ReceivedSpfHeader
         // A value longer than any address or name can be is left out: written whole it could make a line
         // longer than RFC 5322's 998 characters.
         foreach (var (key, value) in new[] { ("envelope-from", mailFrom), ("helo", request.Helo), ("receiver", receiver) })
-            if (value.Length <= MaxValueLength) parts.Add($"{key}={Quote(value)}");
+            if (value.Length <= HeaderText.MaxAddressLength) parts.Add($"{key}={Quote(value)}");
         parts.Add($"identity={identity}");
-        if (outcome.Mechanism is { Length: <= MaxValueLength }) parts.Add($"mechanism={Quote(outcome.Mechanism)}");
+        if (outcome.Mechanism is { Length: <= HeaderText.MaxAddressLength }) parts.Add($"mechanism={Quote(outcome.Mechanism)}");
         return $" {outcome.Result.ToToken()} ({comment})\r\n\t{string.Join(";\r\n\t", parts)};";
     }
 
@@ -50,12 +47,7 @@ public static class ReceivedSpfHeader
         // Parentheses and backslashes would end or escape the comment (RFC 5322 §3.2.2).
         // The HELO name, the envelope sender and the reason (which may quote a DNS record) come from outside.
         var comment = HeaderText.Sanitize($"{receiver}: {text}");
-        if (comment.Length > MaxCommentLength)
-        {
-            var cut = MaxCommentLength - 3;
-            if (char.IsHighSurrogate(comment[cut - 1])) cut--;
-            comment = comment[..cut] + "...";
-        }
+        comment = HeaderText.Shorten(comment, MaxCommentLength);
         return comment.Replace("\\", "\\\\").Replace("(", "\\(").Replace(")", "\\)");
     }
 

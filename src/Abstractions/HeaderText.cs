@@ -30,5 +30,24 @@ public static class HeaderText
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The longest address or name worth writing into a header (RFC 5321 §4.5.3.1: a 64-character local-part,
+    /// "@", a 255-character domain). Longer values come only from a client that sends nonsense, and written
+    /// whole they could make a line longer than RFC 5322's 998 characters.
+    /// </summary>
+    public const int MaxAddressLength = 64 + 1 + 255;
+
+    /// <summary>
+    /// <paramref name="text"/> cut to at most <paramref name="max"/> characters, ending in "..." when cut, never
+    /// in half a character. For text from outside (an SPF explanation) that may have no space to fold at.
+    /// </summary>
+    public static string Shorten(string text, int max)
+    {
+        if (text.Length <= max) return text;
+        var cut = max - 3;
+        if (char.IsHighSurrogate(text[cut - 1])) cut--;
+        return text[..cut] + "...";
+    }
+
     private static bool IsControl(char c) => c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0);
 }
