@@ -57,7 +57,7 @@ public sealed class PluginSetFactory(PluginCatalog catalog)
             }
             catch (Exception e) when (e is not StartupException)
             {
-                throw new StartupException($"plugin \"{name}\" ({candidate.Folder}) rejected its configuration section \"{name}\": {e.Message}", e);
+                throw new StartupException($"plugin \"{name}\" ({candidate.Folder}) rejected its configuration section \"{name}\": {BinderErrorText.Explain(e, plugin.GetType().Assembly)}", e);
             }
             plugins.Add(new LoadedPlugin(name, plugin, ReadOnError(section, name)));
         }

@@ -171,6 +171,23 @@ public class CommandLineProcessTests : IDisposable
         Assert.StartsWith("warning: unknown setting SenderId:RejectMod (known in SenderId: RejectMode,", warnings[1]);
     }
 
+    /// <summary>A misspelled choice names the key, the value and what would have been accepted.</summary>
+    [Fact]
+    public void Bad_plugin_choice_lists_the_accepted_values()
+    {
+        var path = dir["plugins-bad-choice.json"];
+        File.WriteAllText(path, new JsonObject
+        {
+            ["Plugins"] = new JsonObject { ["Order"] = new JsonArray("DomainKeys", "AuthResults") },
+            ["Dns"] = new JsonObject { ["Servers"] = new JsonArray("127.0.0.1:1") },
+            ["DomainKeys"] = new JsonObject { ["Mode"] = "v", ["Actions"] = new JsonObject { ["BadSignature"] = "Rejekt" } },
+        }.ToJsonString());
+        var result = Milters("check-config", "--config", path);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("'Rejekt' at 'DomainKeys:Actions:BadSignature'", result.StandardError);
+        Assert.Contains("expected one of: Accept, Discard, Reject, TempFail, Quarantine", result.StandardError);
+    }
+
     [Fact]
     public void Config_path_that_is_a_directory_is_named()
     {
