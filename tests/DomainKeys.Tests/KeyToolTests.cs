@@ -102,6 +102,28 @@ public sealed class KeyToolTests
         Assert.Equal(1, servfail.Code);
         Assert.Contains("DNS error, try again", servfail.Err);
 
+        // Against the configuration's key table: every entry checked against its KeyFile (relative to the file).
+        var config = dir["milters.json"];
+        File.WriteAllText(config, """
+            { "Keys": { "Table": [
+                { "Domain": "example.com", "Selector": "good", "KeyFile": "good.key.pem" },
+                { "Domain": "example.com", "Selector": "good", "KeyFile": "good.key.pem", "Senders": ["*"] },
+                { "Domain": "example.com", "Selector": "wrong", "KeyFile": "good.key.pem" } ] } }
+            """);
+        var table = await Run(new TestKeyCommand(), ["--config", config, .. ns]);
+        Assert.Equal(1, table.Code);
+        Assert.Contains($"good._domainkey.example.com: matches {dir["good.key.pem"]}", table.Out);
+        Assert.Contains("wrong._domainkey.example.com: the published key does not match", table.Err);
+        Assert.Contains("1 of 2 key table entries", table.Err);
+
+        var fromTable = await Run(new TestKeyCommand(), ["--config", config, "--domain", "example.com", "--selector", "good", .. ns]);
+        Assert.True(fromTable.Code == 0, fromTable.Err);
+        Assert.Contains($"matches {dir["good.key.pem"]}", fromTable.Out);
+
+        File.WriteAllText(config, """{ "Keys": { "Table": [] } }""");
+        Assert.Equal(2, (await Run(new TestKeyCommand(), ["--config", config, .. ns])).Code);
+        Assert.Equal(2, (await Run(new TestKeyCommand(), ["--config", config, "--domain", "example.com", .. ns])).Code);
+
         File.SetUnixFileMode(dir["good.key.pem"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         var loose = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "good", "--key", dir["good.key.pem"], .. ns]);
         Assert.Equal(0, loose.Code);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Milters.Abstractions;
 using Milters.Host.Dns;
 using Milters.Host.Hosting;
+using Milters.Host.Keys;
 
 namespace Milters.Host.Commands;
 
@@ -9,16 +10,19 @@ namespace Milters.Host.Commands;
 /// `milters testkey --domain D --selector S [--key FILE] [--nameserver HOST:PORT]`: looks up
 /// S._domainkey.D through the resolver the milter would use (Dns section, --nameserver), checks the record
 /// (RFC 4870 §3.2.3: k=rsa, p= present and not revoked) and, with --key, that it holds the public half of the
-/// private key. Like dkim-testkey, it warns when the key file is readable by group or others.
+/// private key. Without --domain and --selector it checks every entry of the configuration's key table against its
+/// KeyFile (what an administrator wants after a reload); with them but without --key, the table's KeyFile for that
+/// pair is used when there is one. Like dkim-testkey, it warns when a key file is readable by group or others.
 /// Exit 0 when everything matches, 1 when not, 2 on usage errors.
 /// </summary>
 public sealed class TestKeyCommand : ICliCommand
 {
     public string Name => "testkey";
 
-    public string Summary => "check a published DomainKeys/DKIM key record against a private key";
+    public string Summary => "check published DomainKeys/DKIM key records against the private keys (one, or the whole key table)";
 
-    private const string Usage = "usage: milters testkey --domain DOMAIN --selector SELECTOR [--key FILE] [--nameserver HOST:PORT] [--config PATH]";
+    private const string Usage = "usage: milters testkey [--domain DOMAIN --selector SELECTOR [--key FILE]] [--nameserver HOST:PORT] [--config PATH]\n" +
+                                 "       without --domain and --selector: every entry of the configuration's key table";
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -51,19 +55,64 @@ public sealed class TestKeyCommand : ICliCommand
             }
         }
         if (commandLine.Help) { stdout.WriteLine(Usage); return 0; }
-        if (string.IsNullOrEmpty(domain) || string.IsNullOrEmpty(selector))
+        var checkTable = domain is null && selector is null && keyFile is null;
+        if (!checkTable && (string.IsNullOrEmpty(domain) || string.IsNullOrEmpty(selector)))
         {
-            stderr.WriteLine("milters testkey: --domain and --selector are required");
+            stderr.WriteLine("milters testkey: --domain and --selector go together (or give neither to check the key table)");
             stderr.WriteLine(Usage);
             return 2;
         }
 
+        DnsOptions dnsOptions;
+        KeyTableOptions table;
+        string? configFile;
+        try
+        {
+            var configuration = new StartupArguments(commandLine).BuildConfiguration();
+            configFile = configuration.File;
+            dnsOptions = DnsOptions.FromConfiguration(configuration.Root);
+            table = KeyTableOptions.FromConfiguration(configuration.Root, configFile is null ? null : Path.GetDirectoryName(configFile));
+        }
+        catch (StartupException e)
+        {
+            stderr.WriteLine($"milters testkey: {e.Message}");
+            return 2;
+        }
+        var resolver = new DnsClientResolver(dnsOptions);
+
+        if (!checkTable)
+        {
+            keyFile ??= table.Entries.FirstOrDefault(e => string.Equals(e.Domain, domain!.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
+                                                          && string.Equals(e.Selector, selector, StringComparison.OrdinalIgnoreCase))?.KeyFile;
+            return await CheckAsync(resolver, domain!, selector!, keyFile, stdout, stderr, cancellationToken);
+        }
+        if (table.Entries.Count == 0)
+        {
+            stderr.WriteLine($"milters testkey: the key table of {configFile ?? "the built-in configuration"} is empty; give --domain and --selector");
+            return 2;
+        }
+        var failed = 0;
+        var checkedPairs = new HashSet<(string, string, string)>();
+        foreach (var entry in table.Entries)
+        {
+            // Entries differing only in Senders share a record and a key: one check each.
+            if (!checkedPairs.Add((entry.Domain.ToLowerInvariant(), entry.Selector.ToLowerInvariant(), entry.KeyFile))) continue;
+            if (await CheckAsync(resolver, entry.Domain, entry.Selector, entry.KeyFile, stdout, stderr, cancellationToken) != 0) failed++;
+        }
+        if (failed > 0) stderr.WriteLine($"{failed} of {checkedPairs.Count} key table entries do not match their published records");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static async Task<int> CheckAsync(DnsClientResolver resolver, string domain, string selector, string? keyFile,
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var name = $"{selector}._domainkey.{domain.TrimEnd('.')}";
         RSA? privateKey = null;
         if (keyFile is not null)
         {
             if (!File.Exists(keyFile))
             {
-                stderr.WriteLine($"milters testkey: key file {keyFile} not found");
+                stderr.WriteLine($"{name}: key file {keyFile} not found");
                 return 1;
             }
             if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(keyFile) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
@@ -75,55 +124,48 @@ public sealed class TestKeyCommand : ICliCommand
             }
             catch (Exception e) when (e is ArgumentException or CryptographicException)
             {
-                stderr.WriteLine($"milters testkey: {keyFile} holds no PEM RSA key");
+                privateKey.Dispose();
+                stderr.WriteLine($"{name}: {keyFile} holds no PEM RSA key");
+                return 1;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                privateKey.Dispose();
+                stderr.WriteLine($"{name}: cannot read {keyFile}: {e.Message}");
                 return 1;
             }
         }
 
-        DnsOptions dnsOptions;
-        try
+        using (privateKey)
         {
-            dnsOptions = DnsOptions.FromConfiguration(new StartupArguments(commandLine).BuildConfiguration().Root);
-        }
-        catch (StartupException e)
-        {
-            stderr.WriteLine($"milters testkey: {e.Message}");
-            return 2;
-        }
-        var name = $"{selector}._domainkey.{domain.TrimEnd('.')}";
-        var resolver = new DnsClientResolver(dnsOptions);
-        var answer = await resolver.QueryTxtAsync(name, cancellationToken);
-        if (answer.IsTemporaryError)
-        {
-            // Not "no record": the answer never came, so nothing is known about the record yet.
-            stderr.WriteLine($"{name}: DNS error, try again ({answer.Status}{(answer.Error is null ? "" : ": " + answer.Error)})");
-            return 1;
-        }
-        if (answer.Status != DnsStatus.Ok || answer.Records.Count == 0)
-        {
-            stderr.WriteLine($"{name}: no key record ({answer.Status}{(answer.Error is null ? "" : ": " + answer.Error)})");
-            return 1;
-        }
-        if (answer.Records.Count > 1) stderr.WriteLine($"warning: {name} has {answer.Records.Count} TXT records; verifiers use the first");
-        var text = answer.Records[0].Text;
-        if (!PublishedKey.TryParse(text, out var published, out var error))
-        {
-            stderr.WriteLine($"{name}: {error}");
-            return 1;
-        }
-        using (published)
-        {
-            if (published is null)
+            var answer = await resolver.QueryTxtAsync(name, cancellationToken);
+            if (answer.IsTemporaryError)
             {
-                stderr.WriteLine($"{name}: the key is revoked (empty p=)");
+                // Not "no record": the answer never came, so nothing is known about the record yet.
+                stderr.WriteLine($"{name}: DNS error, try again ({answer.Status}{(answer.Error is null ? "" : ": " + answer.Error)})");
                 return 1;
             }
-            stdout.WriteLine($"{name}: {published.KeySize}-bit RSA key found");
-            if (privateKey is null) return 0;
-            using (privateKey)
+            if (answer.Status != DnsStatus.Ok || answer.Records.Count == 0)
             {
-                var matches = published.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(privateKey.ExportSubjectPublicKeyInfo());
-                if (!matches)
+                stderr.WriteLine($"{name}: no key record ({answer.Status}{(answer.Error is null ? "" : ": " + answer.Error)})");
+                return 1;
+            }
+            if (answer.Records.Count > 1) stderr.WriteLine($"warning: {name} has {answer.Records.Count} TXT records; verifiers use the first");
+            if (!PublishedKey.TryParse(answer.Records[0].Text, out var published, out var error))
+            {
+                stderr.WriteLine($"{name}: {error}");
+                return 1;
+            }
+            using (published)
+            {
+                if (published is null)
+                {
+                    stderr.WriteLine($"{name}: the key is revoked (empty p=)");
+                    return 1;
+                }
+                stdout.WriteLine($"{name}: {published.KeySize}-bit RSA key found");
+                if (privateKey is null) return 0;
+                if (!published.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(privateKey.ExportSubjectPublicKeyInfo()))
                 {
                     stderr.WriteLine($"{name}: the published key does not match {keyFile}");
                     return 1;
