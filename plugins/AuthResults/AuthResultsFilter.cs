@@ -23,7 +23,7 @@ internal sealed class AuthResultsFilter(AuthResultsOptions options, ResultsBuild
         if (!options.InternalHosts.Contains(client))
         {
             var matcher = new AuthservIdMatcher(options.OtherAuthservIds.Prepend(authservId));
-            foreach (var forged in ForgedHeaders.Find(context.Headers, matcher, options.Remove))
+            foreach (var forged in ForgedHeaders.Find(context.Headers, matcher, options.Remove, options.SiblingMethods))
             {
                 logger.LogInformation("{QueueId}: removing {Name} #{Occurrence} (authserv-id {AuthservId}) from {Client}",
                     context.QueueId, forged.Name, forged.Occurrence, forged.AuthservId ?? "unreadable", client?.ToString() ?? context.Connection.HostName);

@@ -38,6 +38,15 @@ public sealed class AuthResultsOptions
 
     public Removal Remove { get; init; } = Removal.Ours;
 
+    /// <summary>
+    /// Methods another filter of this host writes under the same authserv-id, in a header of its own — the
+    /// second process when dk-filter and sid-filter are replaced one for one (docs/MIGRATING.md, way 1). A field
+    /// of ours that reports only these methods is that filter's, which removes forgeries of its own methods
+    /// itself; without this, whichever process the MTA calls second deletes the first one's verdict (the MTA
+    /// shows a filter the fields an earlier filter added). Empty by default: one process, one header.
+    /// </summary>
+    public IReadOnlyList<string> SiblingMethods { get; init; } = [];
+
     public Placement Placement { get; init; } = Placement.Top;
 
     public ReasonStyle ReasonStyle { get; init; } = ReasonStyle.ReasonSpec;
@@ -63,13 +72,7 @@ public sealed class AuthResultsOptions
 
         var methods = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var plugin in section.GetSection("FailedPluginMethods").GetChildren())
-        {
-            var list = ListOf(plugin);
-            foreach (var m in list)
-                if (!Grammar.IsKeyword(m))
-                    throw new InvalidOperationException($"AuthResults:FailedPluginMethods:{plugin.Key}: \"{m}\" is not a method name (RFC 5321 Keyword)");
-            methods[plugin.Key] = list;
-        }
+            methods[plugin.Key] = Methods(plugin, $"AuthResults:FailedPluginMethods:{plugin.Key}");
 
         var hosts = section.GetSection("InternalHosts");
         return new AuthResultsOptions
@@ -78,10 +81,20 @@ public sealed class AuthResultsOptions
             OtherAuthservIds = ListOf(section.GetSection("OtherAuthservIds")),
             InternalHosts = hosts.Exists() ? InternalHosts.Parse(ListOf(hosts), "AuthResults:InternalHosts") : InternalHosts.Default,
             Remove = EnumOf(section, "Remove", Removal.Ours),
+            SiblingMethods = Methods(section.GetSection("SiblingMethods"), "AuthResults:SiblingMethods"),
             Placement = EnumOf(section, "Placement", Placement.Top),
             ReasonStyle = EnumOf(section, "ReasonStyle", ReasonStyle.ReasonSpec),
             FailedPluginMethods = methods,
         };
+    }
+
+    private static IReadOnlyList<string> Methods(IConfigurationSection section, string where)
+    {
+        var list = ListOf(section);
+        foreach (var m in list)
+            if (!Grammar.IsKeyword(m))
+                throw new InvalidOperationException($"{where}: \"{m}\" is not a method name (RFC 5321 Keyword)");
+        return list;
     }
 
     /// <summary>An authserv-id we can write: printable, no white space (RFC 8601 §2.5 wants a domain name).</summary>

@@ -15,7 +15,7 @@ public sealed class AuthResultsPlugin : IMilterPlugin, IPluginSettings
     public string Name => "AuthResults";
 
     public IReadOnlyCollection<string> SettingNames { get; } =
-        ["AuthservId", "OtherAuthservIds", "InternalHosts", "Remove", "Placement", "ReasonStyle", "FailedPluginMethods"];
+        ["AuthservId", "OtherAuthservIds", "InternalHosts", "Remove", "SiblingMethods", "Placement", "ReasonStyle", "FailedPluginMethods"];
 
     /// <summary>
     /// CONNECT for the client address and the <c>j</c> macro, the headers to find forged ones, the right to add

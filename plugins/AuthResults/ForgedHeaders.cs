@@ -15,7 +15,8 @@ internal static class ForgedHeaders
     /// message, so order would not matter there; deleting from the bottom up also stays right for a peer that
     /// renumbers after each deletion (OpenDKIM lost headers to that).
     /// </summary>
-    public static IReadOnlyList<ForgedHeader> Find(IReadOnlyList<HeaderField> headers, AuthservIdMatcher ours, Removal removal)
+    public static IReadOnlyList<ForgedHeader> Find(IReadOnlyList<HeaderField> headers, AuthservIdMatcher ours, Removal removal,
+        IReadOnlyList<string>? siblingMethods = null)
     {
         var found = new List<ForgedHeader>();
         var occurrence = 0;
@@ -27,10 +28,23 @@ internal static class ForgedHeaders
             // The name as spelled, without white space before the colon: "Authentication-Results :" (RFC 5322
             // obs-optional) is this field too, and SMFIR_CHGHEADER takes a name without white space.
             // A version other than 1 goes whoever wrote it: RFC 8601 §5 says MUST for mail from outside.
-            if (removal == Removal.All || ours.IsOurs(id) || (version is not null && version.TrimStart('0') != "1"))
+            var foreignVersion = version is not null && version.TrimStart('0') != "1";
+            if (!foreignVersion && removal == Removal.Ours && ours.IsOurs(id) && IsSiblings(h.Value, siblingMethods)) continue;
+            if (removal == Removal.All || ours.IsOurs(id) || foreignVersion)
                 found.Add(new ForgedHeader(h.Name.TrimEnd(' ', '\t'), occurrence, id));
         }
         found.Reverse();
         return found;
+    }
+
+    /// <summary>
+    /// A field that parses and reports at least one result, every one of them a sibling filter's method
+    /// (<see cref="AuthResultsOptions.SiblingMethods"/>). "none" or an unreadable field is nobody's.
+    /// </summary>
+    private static bool IsSiblings(string value, IReadOnlyList<string>? siblingMethods)
+    {
+        if (siblingMethods is null || siblingMethods.Count == 0) return false;
+        if (!AuthResultsParser.TryParse(value, out var header, out _) || header is null || header.Results.Count == 0) return false;
+        return header.Results.All(r => siblingMethods.Contains(r.Method, StringComparer.OrdinalIgnoreCase));
     }
 }

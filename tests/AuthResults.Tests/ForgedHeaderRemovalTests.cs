@@ -72,6 +72,33 @@ public class ForgedHeaderRemovalTests
         Assert.All(deletions, d => Assert.Equal("Authentication-Results", d.Name));
     }
 
+    /// <summary>
+    /// Two processes, one authserv-id (dk-filter and sid-filter replaced one for one): the other process's field —
+    /// only its methods — stays; a field with any method of ours, "none", or one that does not parse still goes.
+    /// </summary>
+    [Fact]
+    public async Task A_sibling_filters_field_stays_and_everything_else_of_ours_goes()
+    {
+        var context = new FakeMessageContext()
+            .Header("Authentication-Results", " mx.example.com; domainkeys=pass header.from=a@example.com")
+            .Header("Authentication-Results", " mx.example.com; sender-id=pass header.from=a@example.com; spf=pass smtp.mailfrom=example.com")
+            .Header("Authentication-Results", " mx.example.com; domainkeys=pass; spf=pass smtp.mailfrom=example.com")
+            .Header("Authentication-Results", " mx.example.com; none")
+            .Header("Authentication-Results", " mx.example.com; domainkeys=pass (unclosed")
+            .Header("Authentication-Results", " mx.example.com 2; domainkeys=pass")
+            .Header("Authentication-Results", " MX.example.com; DomainKeys=fail")
+            .Header("From", " a@example.com");
+        var config = new Dictionary<string, string?>(Config) { ["AuthResults:SiblingMethods"] = "domainkeys" };
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(config), context);
+        var deletions = context.QueuedEdits.Queued.Where(e => e.Kind == MessageEditKind.ChangeHeader).Select(d => d.Index);
+        Assert.Equal([6, 5, 4, 3, 2], deletions);
+    }
+
+    [Fact]
+    public void Sibling_methods_must_be_method_names() =>
+        Assert.Contains("AuthResults:SiblingMethods: \"sender id\"",
+            Assert.ThrowsAny<Exception>(() => PluginHarness.CreateFilter(new Dictionary<string, string?>(Config) { ["AuthResults:SiblingMethods:0"] = "sender id" })).ToString());
+
     /// <summary>RFC 8601 §5: a version we do not support goes, whoever claims to have written it; version 1 stays.</summary>
     [Fact]
     public async Task A_header_of_an_unknown_version_goes_whatever_its_authserv_id()

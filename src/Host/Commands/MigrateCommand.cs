@@ -92,6 +92,8 @@ public sealed partial class MigrateCommand : ICliCommand
                     continue;
                 }
                 if (key.Equals("Plugins:Order", StringComparison.OrdinalIgnoreCase)) continue;
+                // One process writes one header: the two-process setting has no place here.
+                if (key.Equals(DkFilterCommandLine.SiblingMethodsKey, StringComparison.OrdinalIgnoreCase)) continue;
                 if (merged.TryGetValue(key, out var earlier) && !string.Equals(earlier, value, StringComparison.Ordinal))
                 {
                     notes.Add($"{key}: dk-filter gives \"{earlier}\", {tool} gives \"{value}\"; kept \"{earlier}\"");

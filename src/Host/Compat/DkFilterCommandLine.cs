@@ -19,6 +19,9 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
     // getopt string of dk-filter 1.0: flags followed by ':' take a value.
     private const string Flags = "a:Ab:c:C:d:DfhHi:I:klm:M:o:p:P:qRs:S:T:u:U:V";
 
+    /// <summary>Set by both old command lines for the two-process setup; `migrate` (one process) leaves it out.</summary>
+    public const string SiblingMethodsKey = "AuthResults:SiblingMethods";
+
     private static readonly string[] KeyFileExtensions = [".pem", ".key", ".private"];
 
     public LegacyTranslation Translate(IReadOnlyList<string> args)
@@ -26,6 +29,9 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Plugins:Order"] = "DomainKeys,AuthResults",
+            // Run next to `milters sid-filter`, each process writes its own header under the same authserv-id;
+            // the other's is not a forgery (AuthResults:SiblingMethods).
+            [SiblingMethodsKey] = "sender-id,spf",
         };
         var notes = new List<string>();
         var line = new Parsed();

@@ -23,6 +23,8 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Plugins:Order"] = "SenderId,AuthResults",
+            // Run next to `milters dk-filter`: its header is not a forgery (AuthResults:SiblingMethods).
+            [DkFilterCommandLine.SiblingMethodsKey] = "domainkeys",
             // sid-filter rejected mail without a determinable PRA unless -c was given.
             ["SenderId:RejectMissingPra"] = "true",
         };

@@ -41,9 +41,11 @@ public sealed class MigrateCommandTests
         var direct = new SidFilterCommandLine().Translate(MigrateShellWords.Split(SidFlags));
         foreach (var (key, value) in direct.Settings)
         {
-            if (key is "Plugins:Order") continue;
+            if (key is "Plugins:Order" or DkFilterCommandLine.SiblingMethodsKey) continue;
             AssertCarried(migrated, key, value);
         }
+        // One process writes one header: the two-process setting stays behind.
+        Assert.Null(migrated[DkFilterCommandLine.SiblingMethodsKey]);
 
         Assert.Equal("inet:8891@localhost", migrated["Listen:Socket"]);
         Assert.Equal(["SenderId", "AuthResults"], PluginSetFactory.Order(migrated));
@@ -73,9 +75,10 @@ public sealed class MigrateCommandTests
         var sid = new SidFilterCommandLine().Translate(MigrateShellWords.Split("-l -p inet:8891@localhost -r 2")).Settings;
         foreach (var (k, v) in dk.Concat(sid))
         {
-            if (k is "Plugins:Order" or "Listen:Socket" or "Hosting:PidFile") continue;
+            if (k is "Plugins:Order" or "Listen:Socket" or "Hosting:PidFile" or DkFilterCommandLine.SiblingMethodsKey) continue;
             AssertCarried(migrated, k, v);
         }
+        Assert.Null(migrated[DkFilterCommandLine.SiblingMethodsKey]);
         var table = Milters.Host.Keys.KeyTableOptions.FromConfiguration(migrated).Entries;
         Assert.Equal(["example.com", "example.net"], table.Select(e => e.Domain));
         Assert.Equal(["example.com", "example.net"], ConfigLists.Get(migrated, "DomainKeys:Domains"));

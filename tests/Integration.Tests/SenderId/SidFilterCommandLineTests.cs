@@ -18,6 +18,7 @@ public sealed class SidFilterCommandLineTests
         Assert.Equal("2", s["SenderId:RejectMode"]);
         Assert.Equal("milter", s["Hosting:User"]);
         Assert.Equal("SenderId,AuthResults", s["Plugins:Order"]);
+        Assert.Equal("domainkeys", s["AuthResults:SiblingMethods"]); // dk-filter's field, next to ours
         Assert.Equal("true", s["SenderId:RejectMissingPra"]); // sid-filter's default without -c
     }
 
