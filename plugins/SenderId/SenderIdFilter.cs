@@ -13,7 +13,7 @@ namespace Milters.SenderId;
 /// </summary>
 public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogger<SenderIdFilter> logger) : MessageFilter
 {
-    private const string FilterHeaderName = "X-SenderID-Filter";
+    private const string FilterHeaderName = "X-SenderID";
     private readonly SenderIdOptions options = checks.Options;
     private bool skipConnection;
     private MessageState? message;
@@ -51,6 +51,15 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         m.AuthUser = authen;
         var mailFrom = context.Envelope.MailFrom ?? "";
         var helo = context.Helo ?? "";
+        // sid-filter -d ("domains whose mail should be ignored"): its MAIL FROM step already let such mail go,
+        // before any header was seen; the PRA check below does the same for the PRA's domain.
+        var at = mailFrom.LastIndexOf('@');
+        if (at >= 0 && IsIgnored(mailFrom[(at + 1)..]))
+        {
+            logger.LogDebug("{QueueId}: MAIL FROM domain {Domain} is ignored", context.QueueId, mailFrom[(at + 1)..]);
+            m.Ignored = true;
+            return Verdict.ContinueTask;
+        }
         if (mailFrom.Length > 0 || helo.Length > 0)
         {
             // RFC 7208 §2.4: for the null reverse-path the HELO identity is checked as postmaster@helo.
@@ -67,7 +76,7 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
 
     public override ValueTask<Verdict> EndOfHeadersAsync(IMessageContext context)
     {
-        if (message is not { } m || context.Connection.Address is not { } ip) return Verdict.ContinueTask;
+        if (message is not { } m || m.Ignored || context.Connection.Address is not { } ip) return Verdict.ContinueTask;
         m.Pra = PraExtractor.Find(context.Headers, out m.PraFailure);
         if (m.Pra is null)
         {
@@ -80,7 +89,7 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
             }
             return Verdict.ContinueTask;
         }
-        if (options.IgnoredDomains.Any(d => d.Equals(m.Pra.Domain, StringComparison.OrdinalIgnoreCase)))
+        if (IsIgnored(m.Pra.Domain))
         {
             logger.LogDebug("{QueueId}: PRA domain {Domain} is ignored", context.QueueId, m.Pra.Domain);
             m.Ignored = true;
@@ -89,6 +98,9 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         m.SenderId = checks.RunAsync(new SpfRequest(ip, m.Pra.Address, context.Helo ?? "", SpfScope.Pra), context.MessageAborted);
         return Verdict.ContinueTask;
     }
+
+    private bool IsIgnored(string domain) =>
+        options.IgnoredDomains.Any(d => d.Equals(domain.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
 
     public override async ValueTask<Verdict> EndOfMessageAsync(IMessageContext context)
     {

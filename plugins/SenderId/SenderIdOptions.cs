@@ -52,10 +52,10 @@ public sealed class SenderIdOptions
     /// <summary>Add a Received-SPF header (RFC 7208 §9.1) for the MAIL FROM / HELO check. Off by default.</summary>
     public bool AddReceivedSpf { get; set; }
 
-    /// <summary>-h: add an X-SenderID-Filter header naming this filter, the host and the queue id.</summary>
+    /// <summary>-h: add an X-SenderID header naming this filter, the host and the queue id.</summary>
     public bool AddFilterHeader { get; set; }
 
-    /// <summary>-H: the host name used in added headers (Received-SPF receiver, X-SenderID-Filter); default the MTA's macro j.</summary>
+    /// <summary>-H: the host name used in added headers (Received-SPF receiver, X-SenderID); default the MTA's macro j.</summary>
     public string? HostName { get; set; }
 
     /// <summary>Also check the HELO identity (RFC 7208 §2.3) and record it as spf … smtp.helo=.</summary>

@@ -127,64 +127,46 @@ public sealed partial class MigrateCommand : ICliCommand
 
     /// <summary>
     /// Runs the translator; a flag it refuses because there is no equivalent (-A, -V, Cloudmark's -C …) is
-    /// dropped with a note instead of failing the whole migration. An unknown flag or a bad value stays an
-    /// error: the old daemon would not have started with it either.
+    /// dropped with its value and a note instead of failing the whole migration. An unknown flag, a word that is no
+    /// flag or a bad value stays an error: the old daemon would not have started with it either. The line is read
+    /// with the old tool's own getopt string first, so "-C5" and "-C 5" drop the same way.
     /// </summary>
     private static LegacyTranslation TranslateCarryingOn(ILegacyCommandLine translator, string tool, string commandLine, List<string> notes)
     {
-        List<string> args;
-        try { args = MigrateShellWords.Split(commandLine).ToList(); }
-        catch (FormatException e) { throw new MigrationException($"{tool}: {e.Message}"); }
-        if (args.Count > 0 && (args[0] == tool || args[0].EndsWith("/" + tool, StringComparison.Ordinal))) args.RemoveAt(0);
-
-        for (var attempt = 0; attempt <= args.Count + 1; attempt++)
+        List<(char Flag, string? Value)> options;
+        try
         {
+            var args = MigrateShellWords.Split(commandLine).ToList();
+            if (args.Count > 0 && (args[0] == tool || args[0].EndsWith("/" + tool, StringComparison.Ordinal))) args.RemoveAt(0);
+            options = GetOpt.Parse(args, translator.OptionString, tool).ToList();
+        }
+        catch (FormatException e) { throw new MigrationException($"{tool}: {e.Message}"); }
+        catch (LegacyCommandLineException e) { throw new MigrationException($"{tool}: {e.Message}"); }
+
+        while (true)
+        {
+            var normalized = options.SelectMany(o => o.Value is null ? ["-" + o.Flag] : new[] { "-" + o.Flag, o.Value }).ToList();
             try
             {
-                var translation = translator.Translate(args);
+                var translation = translator.Translate(normalized);
                 if (!translation.VersionRequested) return translation;
-                RemoveFlag(args, 'V');
+                options.RemoveAll(o => o.Flag == 'V');
                 notes.Add($"{tool} -V (print the version and exit) — not carried over");
-                continue;
             }
             catch (LegacyCommandLineException e)
             {
-                if (UnexpectedArgument().Match(e.Message) is { Success: true } stray && args.Remove(stray.Groups[1].Value))
-                {
-                    // The value of a flag dropped just before.
-                    if (notes.Count > 0) notes[^1] += $" (its value \"{stray.Groups[1].Value}\" dropped too)";
-                    continue;
-                }
-                if (!e.NoEquivalent || LeadingFlag().Match(e.Message) is not { Success: true } refused || !RemoveFlag(args, refused.Groups[1].Value[0]))
+                if (!e.NoEquivalent || LeadingFlag().Match(e.Message) is not { Success: true } refused)
                     throw new MigrationException($"{tool}: {e.Message}");
-                notes.Add($"{tool} {e.Message} — not carried over");
+                var flag = refused.Groups[1].Value[0];
+                var values = options.Where(o => o.Flag == flag && o.Value is not null).Select(o => $"\"{o.Value}\"").ToList();
+                if (options.RemoveAll(o => o.Flag == flag) == 0) throw new MigrationException($"{tool}: {e.Message}");
+                notes.Add($"{tool} {e.Message} — not carried over" + (values.Count == 0 ? "" : $" (its value {string.Join(", ", values)} dropped too)"));
             }
         }
-        throw new MigrationException($"{tool}: cannot translate \"{commandLine}\"");
-    }
-
-    /// <summary>Removes one flag letter from its getopt cluster ("-lA" → "-l", "-A" → gone).</summary>
-    private static bool RemoveFlag(List<string> args, char flag)
-    {
-        if (args.Remove("-" + flag)) return true;
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            if (arg.Length < 2 || arg[0] != '-') continue;
-            var at = arg.IndexOf(flag, 1);
-            if (at < 0) continue;
-            if (arg.Length == 2) args.RemoveAt(i);
-            else args[i] = arg.Remove(at, 1);
-            return true;
-        }
-        return false;
     }
 
     [GeneratedRegex("^-([A-Za-z])\\b")]
     private static partial Regex LeadingFlag();
-
-    [GeneratedRegex("^unexpected argument \"([^\"]*)\"")]
-    private static partial Regex UnexpectedArgument();
 }
 
 /// <summary>The merged configuration, the notes about what did not carry over, and the one socket.</summary>

@@ -14,6 +14,8 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
 {
     public string Tool => "dk-filter";
 
+    public string OptionString => Flags;
+
     public string VersionDetails => "DomainKeys (RFC 4870): signing algorithm rsa-sha1; canonicalizations simple, nofws";
 
     // getopt string of dk-filter 1.0: flags followed by ':' take a value.

@@ -11,6 +11,9 @@ public interface ILegacyCommandLine
     /// <summary>"dk-filter" or "sid-filter".</summary>
     string Tool { get; }
 
+    /// <summary>The old tool's getopt(3) string ("x:" takes a value), so `migrate` can drop a flag with its value.</summary>
+    string OptionString { get; }
+
     /// <summary>
     /// Translates the arguments. Throws <see cref="LegacyCommandLineException"/> naming the flag for an
     /// unknown flag, a flag not supported (never silently ignored) or a bad value.

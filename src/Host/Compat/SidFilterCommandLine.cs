@@ -13,6 +13,8 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
 {
     public string Tool => "sid-filter";
 
+    public string OptionString => Flags;
+
     public string VersionDetails => "Sender ID (RFC 4406, 4407): scopes mfrom and pra; SPF (RFC 7208) records";
 
     // getopt string of sid-filter 1.0.0: flags followed by ':' take a value.

@@ -35,7 +35,10 @@ public sealed class MiltersConfiguration
 
     public static MiltersConfiguration Build(HostCommandLine commandLine, IReadOnlyDictionary<string, string?>? legacySettings = null)
     {
-        var file = ResolveFile(commandLine.ConfigPath);
+        // An old command line is the whole configuration, as it was for dk-filter and sid-filter: the installed
+        // milters.json (signing daemons, strict keys, a key table of its own) would change what the flags mean.
+        // --config still layers the flags over a file the administrator names.
+        var file = legacySettings is not null && commandLine.ConfigPath is null ? null : ResolveFile(commandLine.ConfigPath);
         var builder = new ConfigurationBuilder();
         if (file is not null)
         {

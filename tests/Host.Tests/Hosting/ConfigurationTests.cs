@@ -32,6 +32,26 @@ public class ConfigurationTests : IDisposable
         Assert.Equal(["--Dns:Timeout=00:00:02", "--Keys:Strict=true"], cl.Overrides);
     }
 
+    /// <summary>
+    /// `milters dk-filter …`: the flags are the whole configuration, as for dk-filter — no implicit milters.json (the
+    /// installed one signs for MSA and wants strict keys) — unless --config names a file, which the flags then override.
+    /// </summary>
+    [Fact]
+    public void An_old_command_line_reads_a_configuration_file_only_when_named()
+    {
+        var command = new Milters.Host.Commands.LegacyFilterCommand(new Milters.Host.Compat.DkFilterCommandLine());
+        var alone = command.Translate(["-p", "inet:8892@localhost", "-b", "v"]).BuildConfiguration();
+        Assert.Null(alone.File);
+        Assert.Null(alone.Root["DomainKeys:SigningDaemons:0"]);
+        Assert.Equal("v", alone.Root["DomainKeys:Mode"]);
+
+        var path = Write("""{ "DomainKeys": { "Mode": "s", "SigningDaemons": ["MSA"] }, "Keys": { "Strict": true } }""");
+        var layered = command.Translate(["--config", path, "-p", "inet:8892@localhost", "-b", "v"]).BuildConfiguration();
+        Assert.Equal(path, layered.File);
+        Assert.Equal("v", layered.Root["DomainKeys:Mode"]);
+        Assert.Equal("MSA", layered.Root["DomainKeys:SigningDaemons:0"]);
+    }
+
     [Theory]
     [InlineData("-x")]
     [InlineData("--frobnicate")]

@@ -114,6 +114,36 @@ public sealed class MigrateCommandTests
         Assert.Equal("True", migrated["SenderId:TestMode"], ignoreCase: true);
     }
 
+    /// <summary>Refused flags with values, however written (attached, apart, repeated, several at once), go with their values.</summary>
+    [Theory]
+    [InlineData("--sid-filter", "-p inet:8891@localhost -C 5 -R 3", "\"5\"", "\"3\"")]
+    [InlineData("--sid-filter", "-p inet:8891@localhost -C5 -R3 -A", "\"5\"", "\"3\"")]
+    [InlineData("--dk-filter", "-p inet:8892@localhost -A -R -U /x", "\"/x\"", "-R")]
+    [InlineData("--dk-filter", "-p inet:8892@localhost -U /x -U /y", "\"/x\", \"/y\"", "-U")]
+    [InlineData("--dk-filter", "-p inet:8892@localhost -U/var/db/pop -l", "\"/var/db/pop\"", "-U")]
+    public async Task Refused_flags_are_dropped_with_their_values(string tool, string commandLine, string noted1, string noted2)
+    {
+        var (code, output, err) = await Run(tool, commandLine);
+        Assert.True(code == 0, err);
+        var comments = string.Join("\n", output.Split('\n').Where(l => l.StartsWith("//", StringComparison.Ordinal)));
+        Assert.Contains(noted1, comments, StringComparison.Ordinal);
+        Assert.Contains(noted2, comments, StringComparison.Ordinal);
+        using var dir = new TempDir("migrate");
+        var migrated = Load(dir, output).Root;
+        Assert.StartsWith("inet:889", migrated["Listen:Socket"]);
+        if (commandLine.EndsWith("-l", StringComparison.Ordinal)) Assert.Equal("true", migrated["Logging:Syslog"], ignoreCase: true);
+    }
+
+    /// <summary>`milters sid-filter … stray` refuses a word that is no flag; so does migrate.</summary>
+    [Fact]
+    public async Task A_stray_word_stops_the_migration()
+    {
+        var (code, output, err) = await Run("--sid-filter", "-p inet:8891@localhost -r 2 stray1 stray2");
+        Assert.Equal(CommandLineApp.ExitUsage, code);
+        Assert.Equal("", output);
+        Assert.Contains("unexpected argument \"stray1\"", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task User_and_pid_file_are_carried_over_with_a_note_for_the_systemd_unit()
     {

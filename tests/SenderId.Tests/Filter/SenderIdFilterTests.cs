@@ -279,6 +279,24 @@ public sealed class SenderIdFilterTests
         Assert.Empty(ctx.Results);
     }
 
+    /// <summary>sid-filter -d let mail go at MAIL FROM when the envelope sender's domain was listed, whatever the headers say.</summary>
+    [Fact]
+    public async Task IgnoredMailFromDomainIsNotCheckedWhateverThePra()
+    {
+        var (filter, _) = Create(Zone(), ("IgnoredDomains", "ignored.example"), ("RejectMode", "2"), ("RejectMissingPra", "true"));
+        var ctx = new FakeMessageContext("203.0.113.5");
+        Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "bounce@Ignored.Example", ("From", "alice@example.com"))).Kind);
+        Assert.Empty(ctx.Results);
+
+        ctx = new FakeMessageContext("203.0.113.5");
+        Assert.Equal(VerdictKind.Continue, (await Run(filter, ctx, "bounce@ignored.example", ("To", "x@example.org"))).Kind);
+        Assert.Empty(ctx.Results);
+
+        // The same filter still checks everything else on the connection.
+        ctx = new FakeMessageContext("203.0.113.5");
+        Assert.Equal(VerdictKind.Reject, (await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"))).Kind);
+    }
+
     [Theory]
     [InlineData("203.0.113.5", true)]
     [InlineData("2001:db8::5", true)]
@@ -337,6 +355,19 @@ public sealed class SenderIdFilterTests
         Assert.Contains("client-ip=192.0.2.10;", h.Value);
         Assert.Contains("envelope-from=\"alice@example.com\";", h.Value);
         Assert.Contains("identity=mailfrom;", h.Value);
+    }
+
+    /// <summary>sid-filter -h: the field is named as sid-filter named it (XHEADERNAME "X-SenderID"), so rules matching it keep working.</summary>
+    [Fact]
+    public async Task FilterHeaderHasSidFiltersName()
+    {
+        var (filter, _) = Create(Zone(), ("AddFilterHeader", "true"), ("HostName", "mx.example.org"));
+        var ctx = new FakeMessageContext("192.0.2.10");
+        await Run(filter, ctx, "alice@example.com", ("From", "alice@example.com"));
+        var h = Assert.Single(ctx.Queued);
+        Assert.Equal("X-SenderID", h.Name);
+        Assert.StartsWith(" milters SenderId ", h.Value);
+        Assert.Contains(" mx.example.org ", h.Value);
     }
 
     /// <summary>
