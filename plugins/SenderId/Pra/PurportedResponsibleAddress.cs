@@ -83,12 +83,24 @@ public static class PraExtractor
         var unfolded = value.Replace("\r\n", "").Replace("\n", "").Trim();
         if (!InternetAddressList.TryParse(ParserOptions.Default, unfolded, out var list)) { why = "not an address"; return false; }
         if (list.Count != 1 || list[0] is not MailboxAddress mailbox) { why = "not exactly one mailbox"; return false; }
-        var at = mailbox.Address.LastIndexOf('@');
-        if (at <= 0 || at == mailbox.Address.Length - 1) { why = "mailbox without a domain"; return false; }
-        var domain = mailbox.Address[(at + 1)..];
+        // MimeKit's own split, not the last "@" of the formatted address: `"alice@example.com"` alone is a quoted
+        // local-part with no domain (step 5: "the single mailbox does not contain a domain name").
+        var domain = mailbox.Domain;
+        if (string.IsNullOrEmpty(mailbox.LocalPart) || string.IsNullOrEmpty(domain)) { why = "mailbox without a domain"; return false; }
         // A domain literal names no domain; anything else is left to check_host() (RFC 7208 §4.3 gives "none").
         if (domain.StartsWith('[') || domain.StartsWith('.') || domain.Contains("..")) { why = $"invalid domain \"{domain}\""; return false; }
-        address = mailbox.Address;
+        try
+        {
+            // The mailbox as written: MimeKit shows A-labels as U-labels, which neither an Authentication-Results
+            // property outside EAI mail (RFC 8601 §2.7.2) nor an SMTP reply may carry. A field with UTF-8 in it is
+            // EAI mail already, and keeps the U-labels it was written with.
+            address = mailbox.GetAddress(idnEncode: System.Text.Ascii.IsValid(unfolded));
+        }
+        catch (ArgumentException)
+        {
+            why = $"invalid domain \"{domain}\"";
+            return false;
+        }
         why = "";
         return true;
     }

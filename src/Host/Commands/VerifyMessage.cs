@@ -9,10 +9,14 @@ namespace Milters.Host.Commands;
 /// </summary>
 public sealed record VerifyMessage(IReadOnlyList<(string Name, string Value)> Headers, byte[] Body)
 {
+    /// <summary>"From sender date" starts an mbox entry; "From : addr" (RFC 5322 obs-from, white space before the colon) is a header field.</summary>
+    private static bool IsMboxSeparator(string text) =>
+        text.StartsWith("From ", StringComparison.Ordinal) && !text.AsSpan(5).TrimStart(" \t").StartsWith(":");
+
     public static VerifyMessage Parse(byte[] bytes)
     {
         var text = Encoding.Latin1.GetString(bytes).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
-        if (text.StartsWith("From ", StringComparison.Ordinal)) text = text[(text.IndexOf('\n') is var nl && nl < 0 ? text.Length : nl + 1)..];
+        if (IsMboxSeparator(text)) text = text[(text.IndexOf('\n') is var nl && nl < 0 ? text.Length : nl + 1)..];
 
         var headers = new List<(string Name, string Value)>();
         var position = 0;

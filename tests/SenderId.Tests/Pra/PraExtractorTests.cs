@@ -53,6 +53,27 @@ public sealed class PraExtractorTests
     public void EmptyHeadersAreIgnored() =>
         Assert.Equal(("from", "a@example.com", null), Pra("Resent-From:   ", "Sender: \t", "From: a@example.com"));
 
+    /// <summary>
+    /// Step 5: "the single mailbox does not contain a domain name" — a quoted string with an "@" inside is a local-part
+    /// alone, not alice at a.example (found by an independent review: Milters looked up TXT `a.example"`).
+    /// </summary>
+    [Theory]
+    [InlineData("From: \"alice@a.example\"")]
+    [InlineData("From: Alice <\"alice@a.example\">")]
+    [InlineData("From: \"alice@a.example\" (Alice)")]
+    [InlineData("From: \"alice@\"")]
+    public void AQuotedStringAloneHasNoDomain(string from) =>
+        Assert.Equal((null, null, "malformed From header: mailbox without a domain"), Pra(from, "To: bob@example.org"));
+
+    [Fact]
+    public void AQuotedLocalPartWithADomainIsAMailbox() =>
+        Assert.Equal(("from", "\"a@b\"@example.com", null), Pra("From: \"a@b\"@example.com"));
+
+    /// <summary>An A-label domain stays in A-labels (MimeKit shows U-labels): the property and the SMTP reply must be ASCII.</summary>
+    [Fact]
+    public void AnALabelDomainIsReportedAsWritten() =>
+        Assert.Equal(("from", "j@xn--bcher-kva.example", null), Pra("From: j@xn--bcher-kva.example"));
+
     [Fact]
     public void TwoSendersMeanNoPra() => Assert.Equal("multiple Sender headers", Pra("Sender: a@example.com", "Sender: b@example.com", "From: c@example.com").Failure);
 
