@@ -52,6 +52,8 @@ public static class RejectPolicy
                 case 'i': sb.Append(ip); break;
                 case 't': sb.Append(which); break;
                 case '%': sb.Append('%'); break;
+                // Not an escape: "100% sure" keeps its text rather than losing "% " to a letter nobody defined.
+                default: sb.Append('%').Append(n); break;
             }
         }
         return sb.ToString();

@@ -101,7 +101,12 @@ public static class MilterHostBuilder
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
         foreach (var warning in provider.Generation.Warnings) logger.LogWarning("{Warning}", warning);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        lifetime.ApplicationStarted.Register(() => logger.LogInformation("milters {Version} ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", ProductVersion.Text, Environment.ProcessId));
+        var hupIgnored = !OperatingSystem.IsWindows() && ReloadService.SighupIgnored();
+        if (hupIgnored)
+            logger.LogWarning("SIGHUP is ignored in this process (started under nohup or with the signal trapped): reloading is off, restart to apply changes; start milters without nohup (systemd, setsid) to reload with SIGHUP");
+        lifetime.ApplicationStarted.Register(() => logger.LogInformation(hupIgnored
+            ? "milters {Version} ready (pid {Pid}); SIGTERM stops"
+            : "milters {Version} ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", ProductVersion.Text, Environment.ProcessId));
 
         try
         {

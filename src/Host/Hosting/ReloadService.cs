@@ -47,6 +47,26 @@ public sealed partial class ReloadService : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// True when SIGHUP was ignored before we started (nohup, a shell's "trap '' HUP"): the runtime leaves an
+    /// inherited SIG_IGN alone, so our handler never runs and a reload would silently do nothing.
+    /// </summary>
+    public static bool SighupIgnored(string statusPath = "/proc/self/status")
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(statusPath))
+            {
+                if (!line.StartsWith("SigIgn:", StringComparison.Ordinal)) continue;
+                return ulong.TryParse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber, null, out var mask) && (mask & 1) != 0;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return false;
+    }
+
     public Task StopAsync(CancellationToken cancellationToken)
     {
         registration?.Dispose();

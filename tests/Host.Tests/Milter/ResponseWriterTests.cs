@@ -126,11 +126,27 @@ public class ResponseWriterTests
     [InlineData(VerdictKind.TempFail, "550", null, "wrong class", "t")]  // a 5xx code cannot tempfail
     [InlineData(VerdictKind.Reject, "550", "4.7.1", "status mismatch", "r")]
     [InlineData(VerdictKind.Reject, "550", null, "two\r\nlines", "y550 two lines\0")]
+    // smfi_setreply(3): a lone '%' makes the MTA drop the text (Sendmail: its own 554, even for a 451), so it is doubled.
+    [InlineData(VerdictKind.TempFail, "451", "4.7.0", "DNS Timeout looking up A a%b.slow.test", "y451 4.7.0 DNS Timeout looking up A a%%b.slow.test\0")]
+    [InlineData(VerdictKind.Reject, "550", "5.7.1", "100%", "y550 5.7.1 100%%\0")]
+    // No 8-bit text in an SMTP reply without SMTPUTF8, no NUL inside the frame's string.
+    [InlineData(VerdictKind.Reject, "550", "5.7.1", "sender j\u00f6rg@example.com\0x", "y550 5.7.1 sender j?rg@example.com x\0")]
     public void Verdict_reply_text_only_when_it_fits(VerdictKind kind, string code, string? status, string text, string expected)
     {
         var verdict = new Verdict(kind, new SmtpReply(code, status, text));
         var bytes = Write(w => VerdictWriter.Write(w, verdict, canSkip: true, out _));
         Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(bytes, 4, bytes.Length - 4));
+    }
+
+    /// <summary>RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets; an exp= explanation can be far longer.</summary>
+    [Fact]
+    public void A_long_reply_text_is_shortened()
+    {
+        var verdict = new Verdict(VerdictKind.Reject, new SmtpReply("550", "5.7.1", new string('x', 1200) + "%"));
+        var bytes = Write(w => VerdictWriter.Write(w, verdict, canSkip: true, out _));
+        var text = System.Text.Encoding.ASCII.GetString(bytes, 5, bytes.Length - 6);
+        Assert.Equal("550 5.7.1 " + new string('x', VerdictWriter.MaxReplyText - 3) + "...", text);
+        Assert.True(text.Length < 510);
     }
 
     [Fact]

@@ -37,4 +37,10 @@ public sealed class RejectPolicyTests
     public void TemplateSubstitutesEveryToken() =>
         Assert.Equal("Sender-ID says fail (x) for a@example.com from 192.0.2.1: 100%",
             RejectPolicy.FormatText("%t says %e for %a from %i: 100%%", CheckName.SenderId, "a@example.com", "fail (x)", "192.0.2.1"));
+
+    /// <summary>A '%' that starts no escape is text: "100% sure" lost "% " before.</summary>
+    [Fact]
+    public void APercentSignThatIsNoEscapeStays() =>
+        Assert.Equal("100% sure, 50%",
+            RejectPolicy.FormatText("100% sure, 50%", CheckName.SenderId, "a@example.com", "fail", "192.0.2.1"));
 }

@@ -62,10 +62,28 @@ public static class VerdictWriter
         return null;
     }
 
-    /// <summary>One line: CR, LF and NUL would break the frame or the SMTP reply.</summary>
-    private static string Format(SmtpReply reply)
+    /// <summary>
+    /// The longest reply text sent. RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; the text can carry words
+    /// from outside (an SPF exp= explanation, an envelope address), so it is shortened, not trusted.
+    /// </summary>
+    public const int MaxReplyText = 400;
+
+    /// <summary>
+    /// One line of printable ASCII, '%' doubled: libmilter's rule for reply text (smfi_setreply(3)) — the MTA reads
+    /// it printf-style, and Sendmail answers a text with a lone '%' with its own 554 5.7.1 "Command rejected",
+    /// turning a 451 into a bounce. CR, LF and NUL would break the frame or the reply; 8-bit text is not for an SMTP
+    /// reply without SMTPUTF8.
+    /// </summary>
+    internal static string Format(SmtpReply reply)
     {
-        var text = reply.Text.ReplaceLineEndings(" ").Replace('\0', ' ');
-        return reply.EnhancedStatus is null ? $"{reply.Code} {text}" : $"{reply.Code} {reply.EnhancedStatus} {text}";
+        var text = reply.Text.ReplaceLineEndings(" ");
+        var clean = new System.Text.StringBuilder(Math.Min(text.Length, MaxReplyText) + 8);
+        foreach (var c in text)
+        {
+            if (clean.Length == MaxReplyText) { clean.Length -= 3; clean.Append("..."); break; }
+            clean.Append(c is >= ' ' and <= '~' ? c : c is '\t' or '\0' ? ' ' : '?');
+        }
+        var escaped = clean.Replace("%", "%%").ToString();
+        return reply.EnhancedStatus is null ? $"{reply.Code} {escaped}" : $"{reply.Code} {reply.EnhancedStatus} {escaped}";
     }
 }
