@@ -7,40 +7,68 @@ namespace Milters.SenderId.Spf;
 /// <summary>Expands a parsed <see cref="MacroString"/> (RFC 7208 §7.3).</summary>
 public static class MacroExpander
 {
-    /// <summary>Expands a domain-spec: the result is shortened from the left to 253 characters and loses a trailing dot (RFC 7208 §7.3).</summary>
+    /// <summary>
+    /// The longest explanation expanded (RFC 7208 §6.2). An explanation is for people, and what takes it further is
+    /// shortened again (Authentication-Results reasons, SMTP reply text); without a bound, a record of thousands of
+    /// %{s} and a long envelope sender grew one expansion to gigabytes.
+    /// </summary>
+    public const int MaxExplanationLength = 2048;
+
+    /// <summary>
+    /// Expands a domain-spec: the result is shortened from the left to 253 characters and loses a trailing dot
+    /// (RFC 7208 §7.3). Only the right end can survive, so the parts are expanded from the right and the rest is
+    /// never built: a record of thousands of %{d} against a 250-character domain took minutes when the whole
+    /// expansion was built and then cut one label at a time.
+    /// </summary>
     public static async ValueTask<string> ExpandDomainAsync(MacroString spec, MacroContext context)
     {
-        var name = await ExpandAsync(spec, context).ConfigureAwait(false);
-        if (name.EndsWith('.')) name = name[..^1];
-        while (name.Length > SpfLimits.MaxDomainLength)
+        // Enough characters to decide the cut: 253 kept, the dot before them, a trailing dot to drop.
+        const int needed = SpfLimits.MaxDomainLength + 2;
+        var pieces = new List<string>();
+        var length = 0;
+        for (var i = spec.Parts.Count - 1; i >= 0 && length < needed; i--)
         {
-            var dot = name.IndexOf('.');
-            if (dot < 0) break;
-            name = name[(dot + 1)..];
+            var piece = await PieceAsync(spec.Parts[i], context).ConfigureAwait(false);
+            pieces.Add(piece);
+            length += piece.Length;
+        }
+        pieces.Reverse();
+        var name = string.Concat(pieces);
+        if (name.EndsWith('.')) name = name[..^1];
+        if (name.Length > SpfLimits.MaxDomainLength)
+        {
+            // Successive labels go from the left until at most 253 characters remain: the first dot at or after
+            // the point that leaves 253; with none, labels go as long as there are dots (the rest is too long anyway).
+            var dot = name.IndexOf('.', name.Length - SpfLimits.MaxDomainLength - 1);
+            if (dot < 0) dot = name.LastIndexOf('.');
+            if (dot >= 0) name = name[(dot + 1)..];
         }
         return name;
     }
 
+    /// <summary>Expands an explanation string (exp=), at most <see cref="MaxExplanationLength"/> characters.</summary>
     public static async ValueTask<string> ExpandAsync(MacroString spec, MacroContext context)
     {
         var sb = new StringBuilder();
         foreach (var part in spec.Parts)
         {
-            switch (part)
+            sb.Append(await PieceAsync(part, context).ConfigureAwait(false));
+            if (sb.Length >= MaxExplanationLength)
             {
-                case MacroLiteral literal:
-                    sb.Append(literal.Text);
-                    break;
-                case MacroExpand macro:
-                    var value = macro.Letter == 'p'
-                        ? await context.ValidatedName(context.Domain).ConfigureAwait(false)
-                        : Value(macro.Letter, context);
-                    sb.Append(Transform(value, macro));
-                    break;
+                sb.Length = MaxExplanationLength;
+                break;
             }
         }
         return sb.ToString();
     }
+
+    private static async ValueTask<string> PieceAsync(MacroPart part, MacroContext context) => part switch
+    {
+        MacroLiteral literal => literal.Text,
+        MacroExpand { Letter: 'p' } macro => Transform(await context.ValidatedName(context.Domain).ConfigureAwait(false), macro),
+        MacroExpand macro => Transform(Value(macro.Letter, context), macro),
+        _ => throw new ArgumentOutOfRangeException(nameof(part), part, null),
+    };
 
     private static string Value(char letter, MacroContext c) => letter switch
     {

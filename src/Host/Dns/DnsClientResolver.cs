@@ -17,6 +17,7 @@ namespace Milters.Host.Dns;
 public sealed class DnsClientResolver : IDnsResolver
 {
     private readonly LookupClient client;
+    private readonly DnsAnswerCache? cache;
 
     public DnsClientResolver(DnsOptions options)
     {
@@ -26,7 +27,9 @@ public sealed class DnsClientResolver : IDnsResolver
             : new LookupClientOptions(options.Servers.ToArray());
         clientOptions.Timeout = options.Timeout;
         clientOptions.Retries = options.Retries;
-        clientOptions.UseCache = options.UseCache;
+        // Our own bounded cache (DnsAnswerCache) instead of DnsClient's unbounded one.
+        clientOptions.UseCache = false;
+        if (options.UseCache) cache = new DnsAnswerCache(options.CacheMegabytes * 1024L * 1024L);
         clientOptions.UseTcpFallback = true;
         clientOptions.ThrowDnsErrors = false;
         // NXDOMAIN from one server is the answer, not a reason to ask the next (that would double the
@@ -77,6 +80,8 @@ public sealed class DnsClientResolver : IDnsResolver
             return DnsAnswer<T>.Of(DnsStatus.NxDomain, $"invalid name \"{name}\": {e.Message}");
         }
 
+        if (cache is not null && cache.TryGet<DnsAnswer<T>>(type, question.QueryName.Value, out var cached)) return cached!;
+
         IDnsQueryResponse response;
         try
         {
@@ -84,23 +89,33 @@ public sealed class DnsClientResolver : IDnsResolver
         }
         catch (DnsResponseException e) when (e.Code == DnsResponseCode.ConnectionTimeout)
         {
-            return DnsAnswer<T>.Of(DnsStatus.Timeout, e.Message);
+            return DnsAnswer<T>.Of(DnsStatus.Timeout, Short(e.Message));
         }
-        catch (DnsResponseException e)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return DnsAnswer<T>.Of(DnsStatus.Error, e.Message);
+            throw;
         }
-        catch (Exception e) when (e is SocketException or IOException or FormatException or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        catch (Exception e)
         {
-            // A malformed answer or a local socket failure: the caller must treat it as temporary.
-            return DnsAnswer<T>.Of(DnsStatus.Error, e.Message);
+            // Anything else from the client is an answer we could not use — a wrong id (DnsXidMismatchException), an
+            // unparseable packet (DnsResponseParseException, whose message holds the packet), a socket failure —
+            // and the caller must treat it as temporary (RFC 7208 §2.6.6), never as an internal error.
+            return DnsAnswer<T>.Of(DnsStatus.Error, $"{e.GetType().Name}: {Short(e.Message)}");
         }
 
         switch (response.Header.ResponseCode)
         {
             case DnsHeaderResponseCode.NoError:
                 var records = select(response).ToArray();
-                return records.Length == 0 ? DnsAnswer<T>.Of(DnsStatus.NoData) : new DnsAnswer<T>(DnsStatus.Ok, records);
+                if (records.Length == 0) return DnsAnswer<T>.Of(DnsStatus.NoData);
+                var answer = new DnsAnswer<T>(DnsStatus.Ok, records);
+                if (cache is not null && response.Answers.Count > 0)
+                {
+                    var ttl = TimeSpan.FromSeconds(response.Answers.Min(r => Math.Max(0, r.InitialTimeToLive)));
+                    // The wire size is a fair measure of what the parsed records hold (UTF-16 text, objects): ×3.
+                    cache.Set(type, question.QueryName.Value, answer, ttl, 256L + 3L * response.MessageSize);
+                }
+                return answer;
             case DnsHeaderResponseCode.NotExistentDomain:
                 return DnsAnswer<T>.Of(DnsStatus.NxDomain);
             case DnsHeaderResponseCode.FormatError:
@@ -109,6 +124,9 @@ public sealed class DnsClientResolver : IDnsResolver
                 return DnsAnswer<T>.Of(DnsStatus.ServerFailure, $"the server answered {response.Header.ResponseCode}");
         }
     }
+
+    /// <summary>An error text for a log line or a reason: never a whole packet.</summary>
+    private static string Short(string message) => message.Length <= 200 ? message : message[..197] + "...";
 
     /// <summary>A trailing dot makes the name absolute: no search list, ever.</summary>
     private static string Absolute(string name) => name.EndsWith('.') ? name : name + ".";

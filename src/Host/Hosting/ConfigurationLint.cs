@@ -13,7 +13,7 @@ public static class ConfigurationLint
     {
         ["Listen"] = ["Socket", "UnixSocketMode", "AllowedClients", "Backlog", "DrainTimeout", "MaxConnections", "InlineCompletions"],
         ["Plugins"] = ["Directory", "Order"],
-        ["Dns"] = ["Servers", "Timeout", "Retries", "UseCache"],
+        ["Dns"] = ["Servers", "Timeout", "Retries", "UseCache", "CacheMegabytes"],
         ["Keys"] = ["Strict", "Table"],
         ["Hosting"] = ["PidFile", "User"],
         ["Milter"] = null,

@@ -76,15 +76,21 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 if (!current.InMessage) reader.CancelPendingRead();
             });
 
+            // The idle time-out runs from the last whole command, not from the last byte: a client trickling a byte
+            // now and then into a frame it never finishes would otherwise hold the connection (and its buffer) for
+            // ever, and enough of them fill Listen:MaxConnections (found by an independent review).
+            var waitingSince = Environment.TickCount64;
             while (!(shutdown.IsCancellationRequested && !session.InMessage))
             {
                 ReadResult result;
-                idle.CancelAfter(Options.ConnectionTimeout);
+                var left = Options.ConnectionTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - waitingSince);
                 try
                 {
+                    if (left <= TimeSpan.Zero) throw new OperationCanceledException(idle.Token);
+                    idle.CancelAfter(left);
                     result = await reader.ReadAsync(idle.Token);
                 }
-                catch (OperationCanceledException) when (idle.IsCancellationRequested)
+                catch (OperationCanceledException) when (idle.IsCancellationRequested || left <= TimeSpan.Zero)
                 {
                     logger.LogInformation("{Peer}: closing: no command from the MTA within {Timeout}", peerDescription, Options.ConnectionTimeout);
                     return;
@@ -125,6 +131,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                             answered = true;
                         }
                         if (shutdown.IsCancellationRequested && !session.InMessage) open = false;
+                        waitingSince = Environment.TickCount64;
                     }
                 }
                 finally

@@ -20,6 +20,18 @@ public sealed class MilterOptions
     /// <summary>Longest header, name plus value in bytes as the MTA sent them; Postfix's header_size_limit default.</summary>
     public int MaxHeaderLength { get; set; } = 102400;
 
+    /// <summary>
+    /// Most header bytes of one message, all fields together. Without it 1,000 fields of 100 KB held 300 MB per
+    /// message; Postfix's own header_size_limit is 100 KB for all of them, Sendmail's MaxHeadersLength 32 KB.
+    /// </summary>
+    public int MaxHeaderBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Most recipients of one message kept; more are answered 452 4.5.3 (RFC 5321 §4.5.3.1.10), which the client
+    /// takes as "send these later". Postfix's smtpd_recipient_limit is 1000 too.
+    /// </summary>
+    public int MaxRecipients { get; set; } = 1000;
+
     /// <summary>Most macros in one SMFIC_MACRO frame (one stage); MTAs send a handful per stage.</summary>
     public int MaxMacros { get; set; } = 100;
 
@@ -55,6 +67,10 @@ public sealed class MilterOptions
             throw new InvalidOperationException($"{SectionName}:MaxHeaders must be at least 1, not {options.MaxHeaders}");
         if (options.MaxHeaderLength < 1000)
             throw new InvalidOperationException($"{SectionName}:MaxHeaderLength must be at least 1000 (RFC 5322 §2.1.1 allows 998-octet lines), not {options.MaxHeaderLength}");
+        if (options.MaxHeaderBytes < options.MaxHeaderLength)
+            throw new InvalidOperationException($"{SectionName}:MaxHeaderBytes must be at least MaxHeaderLength ({options.MaxHeaderLength}), not {options.MaxHeaderBytes}");
+        if (options.MaxRecipients < 1)
+            throw new InvalidOperationException($"{SectionName}:MaxRecipients must be at least 1, not {options.MaxRecipients}");
         if (options.MaxMacros < 1)
             throw new InvalidOperationException($"{SectionName}:MaxMacros must be at least 1, not {options.MaxMacros}");
         if (options.MaxMacroBytes < 1024)

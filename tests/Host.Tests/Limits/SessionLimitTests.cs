@@ -134,7 +134,89 @@ public sealed class SessionLimitTests
         Assert.Contains(result.EndOfMessage!.AddedHeaders, h => h.Name == "X-Seen");
     }
 
+    /// <summary>
+    /// Recipients beyond Milter:MaxRecipients are answered 452 4.5.3 one by one (the client sends them later) and not
+    /// kept; the message itself goes on. Before, 500,000 recipients on one connection took 2 GB (independent review).
+    /// </summary>
+    [Fact]
+    public async Task Recipients_over_MaxRecipients_are_answered_452_and_not_kept()
+    {
+        var kept = -1;
+        var plugin = Recorder();
+        plugin.OnEndOfMessage = c =>
+        {
+            kept = c.Envelope.Recipients.Count;
+            return Verdict.Continue;
+        };
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxRecipients"] = "5" },
+            MilterTestServer.Plugin(plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Sendmail);
+
+        var result = await client.SendMessageAsync("<a@example.com>", Enumerable.Range(1, 8).Select(i => $"<r{i}@example.org>").ToList(), Message(headers: 3));
+        var rcpts = result.Steps.Where(s => s.Stage == "rcpt").Select(s => s.Reply).ToList();
+        Assert.Equal(8, rcpts.Count);
+        Assert.All(rcpts.Take(5), r => Assert.True(r.IsContinue, r.ToString()));
+        Assert.All(rcpts.Skip(5), r => Assert.Equal("452 4.5.3 too many recipients", r.Text));
+        Assert.NotNull(result.EndOfMessage);
+        Assert.Equal(5, kept);
+        Assert.Equal(1, Limit(server.Logs, "Milter:MaxRecipients"));
+
+        // The next message starts counting again.
+        result = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.Equal(1, kept);
+    }
+
+    [Fact]
+    public async Task Header_bytes_over_MaxHeaderBytes_tempfail_the_message()
+    {
+        await using var server = MilterTestServer.StartTcp(
+            new Dictionary<string, string?> { ["Milter:MaxHeaderLength"] = "2000", ["Milter:MaxHeaderBytes"] = "5000" },
+            MilterTestServer.Plugin(Recorder()));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+
+        var over = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 10, valueLength: 1000));
+        Assert.True(over.Verdict.IsTempFail, over.Verdict.ToString());
+        Assert.Contains("more than 5000 bytes of headers", over.Verdict.Text, StringComparison.Ordinal);
+        Assert.Equal(1, Limit(server.Logs, "Milter:MaxHeaderBytes"));
+
+        await client.AbortAsync();
+        var fine = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 4, valueLength: 1000));
+        Assert.False(fine.Verdict.IsTempFail, fine.Verdict.ToString());
+    }
+
+    /// <summary>
+    /// Milter:ConnectionTimeout runs from the last whole command: a byte now and then into a frame that never ends
+    /// does not keep the connection (it did, and 1,000 such connections filled Listen:MaxConnections).
+    /// </summary>
+    [Fact]
+    public async Task A_frame_trickled_a_byte_at_a_time_does_not_outlive_the_connection_timeout()
+    {
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:ConnectionTimeout"] = "00:00:02" },
+            MilterTestServer.Plugin(Recorder()));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        await client.SendRawAsync([0, 0, 0x10, 0x00, (byte)'L']);   // a 4 KB header frame, begun
+        var started = DateTime.UtcNow;
+        var closed = false;
+        for (var i = 0; i < 20 && !closed; i++)
+        {
+            try
+            {
+                await client.SendRawAsync([(byte)'x']);
+                closed = await client.WaitForCloseAsync(TimeSpan.FromMilliseconds(400));
+            }
+            catch (IOException)
+            {
+                closed = true;
+            }
+        }
+        Assert.True(closed, "still open after 20 trickled bytes");
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(6));
+        Assert.Contains(server.Logs.AtLeast(LogLevel.Information), l => l.Contains("no command from the MTA within", StringComparison.Ordinal));
+    }
+
     [Theory]
+    [InlineData("Milter:MaxRecipients", "0")]
+    [InlineData("Milter:MaxHeaderBytes", "1000")]
     [InlineData("Milter:MaxHeaders", "0")]
     [InlineData("Milter:MaxHeaderLength", "10")]
     [InlineData("Milter:MaxMacros", "0")]
@@ -154,6 +236,8 @@ public sealed class SessionLimitTests
         Assert.Equal(102400, options.MaxHeaderLength);
         Assert.Equal(100, options.MaxMacros);
         Assert.Equal(65536, options.MaxMacroBytes);
+        Assert.Equal(1048576, options.MaxHeaderBytes);
+        Assert.Equal(1000, options.MaxRecipients);
         Assert.Equal(1000, Milters.Host.Hosting.ListenOptions.FromConfiguration(new ConfigurationBuilder().Build()).MaxConnections);
     }
 }

@@ -48,4 +48,27 @@ public sealed class LookupLimitTests
     {
         Assert.Equal(SpfResult.PermError, (await CheckAsync(Record(10, "redirect=other.example.com"))).Result);
     }
+
+    /// <summary>
+    /// %{p} stands for the same validated name throughout an evaluation: looked up once, however often the record
+    /// writes it (an independent review made one message ask 7,578 PTR queries with a record of thousands of %{p}).
+    /// </summary>
+    [Fact]
+    public async Task The_validated_name_of_p_is_looked_up_once_per_evaluation()
+    {
+        var client = IPAddress.Parse("192.0.2.1");
+        var macros = string.Join(' ', Enumerable.Range(0, 200).Select(n => $"exists:%{{p}}.n{n}.example.com"));
+        var dns = new InMemoryDnsResolver().AddTxt("example.com", $"v=spf1 {macros} exists:%{{p}}.example.com -all")
+            .AddPtr(client, "mail.example.com").AddA("mail.example.com", "192.0.2.1").AddA("mail.example.com.example.com", "127.0.0.2");
+        var outcome = await new SpfEvaluator(dns).CheckHostAsync(new SpfRequest(client, "user@example.com", "helo.example.com", SpfScope.Spf));
+        // The exists terms find nothing (void lookups) and run into the limits: permerror, after one PTR lookup.
+        Assert.Equal(SpfResult.PermError, outcome.Result);
+        Assert.Equal(1, dns.QueryLog.Count(q => q.Contains("PTR", StringComparison.Ordinal)));
+
+        dns = new InMemoryDnsResolver().AddTxt("example.com", "v=spf1 exists:%{p}.%{p}.%{p}.%{p}.%{p}.example.com -all")
+            .AddPtr(client, "m.example.com").AddA("m.example.com", "192.0.2.1").AddA("m.example.com.m.example.com.m.example.com.m.example.com.m.example.com.example.com", "127.0.0.2");
+        outcome = await new SpfEvaluator(dns).CheckHostAsync(new SpfRequest(client, "user@example.com", "helo.example.com", SpfScope.Spf));
+        Assert.Equal(SpfResult.Pass, outcome.Result);
+        Assert.Equal(1, dns.QueryLog.Count(q => q.Contains("PTR", StringComparison.Ordinal)));
+    }
 }

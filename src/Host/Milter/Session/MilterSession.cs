@@ -209,6 +209,12 @@ public sealed class MilterSession : IAsyncDisposable
         var recipient = EnvelopePayload.Parse(data.Span, "SMFIC_RCPT", recipientArguments);
         Enter(MilterCommand.Recipient, SessionStage.Recipient, repeatable: true);
         var recipients = Context.Envelope.Recipients;
+        if (limits.Recipient(Context.QueueId, recipients.Count) is { } tooMany)
+        {
+            // With SMFIP_NR_RCPT the MTA hears no answer and keeps the recipient; we only stop keeping a list.
+            await AnswerAsync(replies, MilterCommand.Recipient, decided ?? tooMany);
+            return;
+        }
         recipients.Add(recipient);
         var verdict = decided ?? await chain.RecipientAsync(recipient);
         if (verdict.Kind is VerdictKind.Reject or VerdictKind.TempFail && !protocol!.IsNoReply(MilterCommand.Recipient))

@@ -14,7 +14,9 @@ public sealed class SessionLimits
     private readonly MilterOptions options;
     private readonly ILogger logger;
     private int headers;
+    private long headerBytes;
     private bool headerLimitLogged;
+    private bool recipientLimitLogged;
 
     public SessionLimits(MilterOptions options, ILogger logger)
     {
@@ -33,7 +35,25 @@ public sealed class SessionLimits
             return Hit(queueId, "Milter:MaxHeaders", $"more than {options.MaxHeaders} headers");
         if (nameLength + valueLength > options.MaxHeaderLength)
             return Hit(queueId, "Milter:MaxHeaderLength", $"a header of {nameLength + valueLength} bytes, more than {options.MaxHeaderLength}");
+        headerBytes += nameLength + valueLength;
+        if (headerBytes > options.MaxHeaderBytes)
+            return Hit(queueId, "Milter:MaxHeaderBytes", $"more than {options.MaxHeaderBytes} bytes of headers");
         return null;
+    }
+
+    /// <summary>
+    /// Non-null when the message already has as many recipients as allowed: this one is answered "452 4.5.3 too
+    /// many recipients" (RFC 5321 §4.5.3.1.10), so the client sends it in a later transaction; nothing is lost.
+    /// </summary>
+    public Verdict? Recipient(string queueId, int kept)
+    {
+        if (kept < options.MaxRecipients) return null;
+        if (!recipientLimitLogged)
+        {
+            recipientLimitLogged = true;
+            logger.LogWarning("{QueueId}: limit Milter:MaxRecipients hit: more than {Max} recipients; the rest answered 452 4.5.3", queueId, options.MaxRecipients);
+        }
+        return Verdict.TempFailWith("452", "4.5.3", "too many recipients");
     }
 
     /// <summary>Non-null when one SMFIC_MACRO frame carries more macros or bytes than allowed.</summary>
@@ -58,7 +78,9 @@ public sealed class SessionLimits
     public void ResetMessage()
     {
         headers = 0;
+        headerBytes = 0;
         headerLimitLogged = false;
+        recipientLimitLogged = false;
     }
 
     private Verdict Hit(string queueId, string key, string what)
