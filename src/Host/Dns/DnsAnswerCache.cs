@@ -21,7 +21,7 @@ internal sealed class DnsAnswerCache
 
     public bool TryGet<T>(QueryType type, string name, out T? value) where T : class
     {
-        value = cache.Get(new Key(type, name.ToLowerInvariant())) as T;
+        value = cache.Get(new Key(type, name)) as T;
         return value is not null;
     }
 
@@ -29,7 +29,7 @@ internal sealed class DnsAnswerCache
     public void Set(QueryType type, string name, object value, TimeSpan ttl, long size)
     {
         if (ttl <= TimeSpan.Zero) return;
-        using var entry = cache.CreateEntry(new Key(type, name.ToLowerInvariant()));
+        using var entry = cache.CreateEntry(new Key(type, name));
         entry.Value = value;
         entry.Size = Math.Max(1, size);
         entry.AbsoluteExpirationRelativeToNow = ttl < MaximumLifetime ? ttl : MaximumLifetime;
@@ -38,5 +38,16 @@ internal sealed class DnsAnswerCache
     /// <summary>Entries held now (for tests and the summary line).</summary>
     public int Count => cache.Count;
 
-    private readonly record struct Key(QueryType Type, string Name);
+    /// <summary>DNS names compare without regard to ASCII case (RFC 4343), and without a lower-cased copy per lookup.</summary>
+    private readonly struct Key(QueryType type, string name) : IEquatable<Key>
+    {
+        private readonly QueryType type = type;
+        private readonly string name = name;
+
+        public bool Equals(Key other) => type == other.type && string.Equals(name, other.name, StringComparison.OrdinalIgnoreCase);
+
+        public override bool Equals(object? obj) => obj is Key other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(type, StringComparer.OrdinalIgnoreCase.GetHashCode(name));
+    }
 }
