@@ -112,8 +112,7 @@ public sealed class DnsClientResolver : IDnsResolver
                 if (cache is not null && response.Answers.Count > 0)
                 {
                     var ttl = TimeSpan.FromSeconds(response.Answers.Min(r => Math.Max(0, r.InitialTimeToLive)));
-                    // The wire size is a fair measure of what the parsed records hold (UTF-16 text, objects): ×3.
-                    cache.Set(type, question.QueryName.Value, answer, ttl, 256L + 3L * response.MessageSize);
+                    cache.Set(type, question.QueryName.Value, answer, ttl, SizeOf(question.QueryName.Value, records));
                 }
                 return answer;
             case DnsHeaderResponseCode.NotExistentDomain:
@@ -123,6 +122,26 @@ public sealed class DnsClientResolver : IDnsResolver
             default:
                 return DnsAnswer<T>.Of(DnsStatus.ServerFailure, $"the server answered {response.Header.ResponseCode}");
         }
+    }
+
+    /// <summary>
+    /// What an answer holds in memory, from the parsed records rather than the packet: name compression lets 4,000
+    /// MX records of a 250-character name travel in 200 KB and take 2.3 MB as strings (found by an independent review).
+    /// </summary>
+    internal static long SizeOf<T>(string name, T[] records)
+    {
+        long size = 200 + 2L * name.Length;
+        foreach (var record in records)
+        {
+            size += record switch
+            {
+                AbsTxtRecord txt => 56 + txt.Strings.Sum(t => 32L + 2L * t.Length),
+                MxRecord mx => 64 + 2L * mx.Exchange.Length,
+                string text => 40 + 2L * text.Length,
+                _ => 64,
+            };
+        }
+        return size;
     }
 
     /// <summary>An error text for a log line or a reason: never a whole packet.</summary>

@@ -18,7 +18,7 @@ public sealed record DnsOptions(IReadOnlyList<IPEndPoint> Servers, TimeSpan Time
         if (timeout <= TimeSpan.Zero) throw new StartupException($"Dns:Timeout: must be more than zero");
         var retries = ConfigValues.ReadInt(section, "Retries", 2, 0, 10);
         var useCache = ConfigValues.ReadBool(section, "UseCache", true);
-        var cacheMegabytes = ConfigValues.ReadInt(section, "CacheMegabytes", DefaultCacheMegabytes, 1, 65536);
+        var cacheMegabytes = ConfigValues.ReadInt(section, "CacheMegabytes", DefaultCacheMegabytes, 1, 4096);
         return new DnsOptions(servers, timeout, retries, useCache, cacheMegabytes);
     }
 

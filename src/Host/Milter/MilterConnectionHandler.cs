@@ -68,7 +68,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         CancellationTokenRegistration onShutdown = default;
         try
         {
-            session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions, Options, metrics);
+            session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions, Options, metrics, () => plugins.Current);
             var current = session;
             // Waiting between messages ends at shutdown; a message in flight is finished first.
             onShutdown = shutdown.Register(() =>

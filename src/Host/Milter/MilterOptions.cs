@@ -32,6 +32,13 @@ public sealed class MilterOptions
     /// </summary>
     public int MaxRecipients { get; set; } = 1000;
 
+    /// <summary>
+    /// Longest CONNECT host name, HELO name, MAIL or RCPT command (address and ESMTP arguments), in bytes. SMTP
+    /// allows 512 for a command line, Postfix's line_length_limit is 2048; without a bound, a milter client's
+    /// thousand recipients of 1 MB each took gigabytes.
+    /// </summary>
+    public int MaxCommandLength { get; set; } = 2048;
+
     /// <summary>Most macros in one SMFIC_MACRO frame (one stage); MTAs send a handful per stage.</summary>
     public int MaxMacros { get; set; } = 100;
 
@@ -69,6 +76,8 @@ public sealed class MilterOptions
             throw new InvalidOperationException($"{SectionName}:MaxHeaderLength must be at least 1000 (RFC 5322 §2.1.1 allows 998-octet lines), not {options.MaxHeaderLength}");
         if (options.MaxHeaderBytes < options.MaxHeaderLength)
             throw new InvalidOperationException($"{SectionName}:MaxHeaderBytes must be at least MaxHeaderLength ({options.MaxHeaderLength}), not {options.MaxHeaderBytes}");
+        if (options.MaxCommandLength < 512)
+            throw new InvalidOperationException($"{SectionName}:MaxCommandLength must be at least 512 (an SMTP command line, RFC 5321 §4.5.3.1.4), not {options.MaxCommandLength}");
         if (options.MaxRecipients < 1)
             throw new InvalidOperationException($"{SectionName}:MaxRecipients must be at least 1, not {options.MaxRecipients}");
         if (options.MaxMacros < 1)

@@ -61,6 +61,83 @@ public sealed class SessionLimitTests
     }
 
     /// <summary>
+    /// With SMFIP_NR_RCPT (a plugin that only observes recipients) the MTA hears no answer and keeps every recipient:
+    /// the limit only stops the list, and the message goes on — it was tempfailed at the next reply, for ever.
+    /// </summary>
+    [Fact]
+    public async Task Recipients_over_MaxRecipients_without_replies_leave_the_message_alone()
+    {
+        var kept = -1;
+        var plugin = new ScriptedPlugin("Observer", PluginNeeds.MailFrom | PluginNeeds.Recipients | PluginNeeds.ObserveOnly | PluginNeeds.AddHeaders)
+        {
+            OnEndOfMessage = c =>
+            {
+                kept = c.Envelope.Recipients.Count;
+                c.Edits.AddHeader("X-Seen", $" {kept} recipients");
+                return Verdict.Continue;
+            },
+        };
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxRecipients"] = "5" },
+            MilterTestServer.Plugin(plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+
+        var result = await client.SendMessageAsync("<a@example.com>", Enumerable.Range(1, 8).Select(i => $"<r{i}@example.org>").ToList(), Message(headers: 3));
+        Assert.All(result.Steps.Where(s => s.Stage == "rcpt"), s => Assert.Equal(MilterReply.NoReply, s.Reply));
+        Assert.True(result.Verdict.IsContinue || result.Verdict.IsAccept, result.Verdict.ToString());
+        Assert.Contains(result.EndOfMessage!.AddedHeaders, h => h.Name == "X-Seen" && h.Value == " 5 recipients");
+    }
+
+    /// <summary>A recipient (or MAIL, HELO, CONNECT) longer than Milter:MaxCommandLength is refused and not kept.</summary>
+    [Fact]
+    public async Task A_recipient_over_MaxCommandLength_is_refused_and_not_kept()
+    {
+        var kept = -1;
+        var plugin = Recorder();
+        plugin.OnEndOfMessage = c =>
+        {
+            kept = c.Envelope.Recipients.Count;
+            return Verdict.Continue;
+        };
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxCommandLength"] = "600" },
+            MilterTestServer.Plugin(plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Sendmail);
+
+        var result = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>", $"<{new string('x', 700)}@example.org>", "<c@example.org>"], Message(headers: 3));
+        var rcpts = result.Steps.Where(s => s.Stage == "rcpt").Select(s => s.Reply).ToList();
+        Assert.True(rcpts[1].IsTempFail, rcpts[1].ToString());
+        Assert.Contains("RCPT of more than 600 bytes", rcpts[1].Text, StringComparison.Ordinal);
+        Assert.NotNull(result.EndOfMessage);
+        Assert.Equal(2, kept);
+        Assert.Equal(1, Limit(server.Logs, "Milter:MaxCommandLength"));
+
+        var mail = await client.SendMessageAsync($"<{new string('y', 700)}@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.True(mail.Verdict.IsTempFail, mail.Verdict.ToString());
+    }
+
+    /// <summary>
+    /// Too many end-of-message macros for a message a plugin rejects anyway: the tempfail they earned belongs to that
+    /// message and does not fall on the next one in the session (it did, at its MAIL).
+    /// </summary>
+    [Fact]
+    public async Task A_macro_limit_hit_by_one_message_is_not_carried_to_the_next()
+    {
+        var plugin = Recorder();
+        plugin.OnEndOfMessage = c => c.Envelope.MailFrom!.Contains("reject") ? Verdict.RejectWith("550", "5.7.1", "no") : Verdict.Continue;
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxMacros"] = "10" },
+            MilterTestServer.Plugin(plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Sendmail);
+        client.StageMacros['E'] = Enumerable.Range(0, 20).ToDictionary(i => $"{{e{i}}}", i => "x");
+
+        var first = await client.SendMessageAsync("<reject@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.True(first.Verdict.IsReject, first.Verdict.ToString());
+
+        client.StageMacros.Remove('E');
+        var second = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.True(second.Verdict.IsContinue || second.Verdict.IsAccept, second.Verdict.ToString());
+        Assert.All(second.Steps, s => Assert.False(s.Reply.IsTempFail, s.Reply.ToString()));
+    }
+
+    /// <summary>
     /// One field over Milter:MaxHeaderLength, or all of them together over MaxHeaderBytes (1,000 fields of 100 KB held
     /// 300 MB per message before that limit): the message is tempfailed, one log line; a smaller one is served.
     /// </summary>
@@ -204,6 +281,7 @@ public sealed class SessionLimitTests
     }
 
     [Theory]
+    [InlineData("Milter:MaxCommandLength", "100")]
     [InlineData("Milter:MaxRecipients", "0")]
     [InlineData("Milter:MaxHeaderBytes", "1000")]
     [InlineData("Milter:MaxHeaders", "0")]

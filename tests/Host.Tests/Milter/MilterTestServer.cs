@@ -35,7 +35,10 @@ public sealed class MilterTestServer : IAsyncDisposable, IPluginSetProvider
 
     public MilterConnectionHandler Handler { get; }
 
-    public PluginSet Current { get; }
+    public PluginSet Current { get; private set; }
+
+    /// <summary>What SIGHUP does in the host: new conversations get these plugins.</summary>
+    public void Reload(params LoadedPlugin[] plugins) => Current = new PluginSet(plugins, new ServiceCollection().BuildServiceProvider());
 
     /// <summary>Cancelled to ask every connection to finish (SIGTERM in the host).</summary>
     public CancellationTokenSource Shutdown { get; } = new();

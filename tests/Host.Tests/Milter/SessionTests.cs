@@ -161,6 +161,38 @@ public class SessionTests
         Assert.Contains("connect:second.example.net", stamp.Plugin.Events);
     }
 
+    /// <summary>
+    /// A connection reused with SMFIC_QUIT_NC takes up a reload for its next conversation (it kept the old
+    /// configuration for ever: a removed key went on signing), unless the reloaded plugins need protocol steps the
+    /// connection did not negotiate — then it keeps the old set and says so.
+    /// </summary>
+    [Fact]
+    public async Task Quit_nc_takes_up_a_reload_when_the_negotiated_steps_allow_it()
+    {
+        var before = new Stamp();
+        var after = new Stamp();
+        await using var server = MilterTestServer.StartTcp(MilterTestServer.Plugin(before.Plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        await client.SendMessageAsync("a@example.com", ["b@example.org"], Message);
+        server.Reload(MilterTestServer.Plugin(after.Plugin));
+        await client.QuitNewConnectionAsync();
+        await client.ConnectAsync("second.example.net", IPAddress.Parse("198.51.100.7"), 50000);
+        await client.SendMessageAsync("c@example.com", ["d@example.org"], Message);
+        Assert.Single(before.Seen);
+        Assert.Single(after.Seen);
+
+        // Needs the HELO step, which this connection negotiated away: the old set stays, one warning.
+        var needsMore = new ScriptedPlugin("Helo", StampNeeds | PluginNeeds.Helo);
+        server.Reload(MilterTestServer.Plugin(needsMore));
+        await client.QuitNewConnectionAsync();
+        await client.ConnectAsync("third.example.net", IPAddress.Parse("198.51.100.8"), 50000);
+        var r = await client.SendMessageAsync("e@example.com", ["f@example.org"], Message);
+        Assert.True(r.Verdict.IsContinue, r.Verdict.ToString());
+        Assert.Equal(2, after.Seen.Count);
+        Assert.Equal(0, needsMore.FiltersCreated);
+        Assert.Contains(server.Logs.AtLeast(LogLevel.Warning), l => l.Contains("keeps the configuration it started with", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Observe_only_plugin_gets_no_reply_stages_and_a_broken_promise_is_answered_at_end_of_message()
     {

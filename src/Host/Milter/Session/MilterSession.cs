@@ -17,11 +17,12 @@ namespace Milters.Host.Milter.Session;
 /// </summary>
 public sealed class MilterSession : IAsyncDisposable
 {
-    private readonly PluginSet plugins;
+    private PluginSet plugins;
     private readonly Func<PluginSet, MessageContext, FilterChain> createChain;
     private readonly ILogger logger;
     private readonly Action<NegotiatedProtocol>? negotiated;
-    private readonly PluginNeeds[] needs;
+    private Func<PluginSet>? latestPlugins;
+    private PluginNeeds[] needs;
     private readonly List<KeyValuePair<string, string>> macroPairs = new();
     private readonly List<string> recipientArguments = new();
     private readonly Dictionary<MessageEditKind, int> droppedEdits = new();
@@ -39,9 +40,16 @@ public sealed class MilterSession : IAsyncDisposable
     /// <summary>A connection-stage verdict given at a no-reply stage, answered with the next reply.</summary>
     private Verdict? deferred;
 
+    /// <summary><see cref="deferred"/> came from a message stage's macros: it belongs to that message and ends with it.</summary>
+    private bool deferredForMessage;
+
+    /// <param name="latestPlugins">The plugin set new conversations get (changes on reload); a connection reused with
+    /// SMFIC_QUIT_NC takes it up for its next conversation.</param>
     public MilterSession(PluginSet plugins, Func<PluginSet, MessageContext, FilterChain> createChain, ILogger logger,
-        Action<NegotiatedProtocol>? negotiated = null, MilterOptions? options = null, MilterMetrics? metrics = null)
+        Action<NegotiatedProtocol>? negotiated = null, MilterOptions? options = null, MilterMetrics? metrics = null,
+        Func<PluginSet>? latestPlugins = null)
     {
+        this.latestPlugins = latestPlugins;
         this.metrics = metrics;
         this.plugins = plugins;
         this.createChain = createChain;
@@ -157,7 +165,11 @@ public sealed class MilterSession : IAsyncDisposable
         if (limits.Macros(Context.QueueId, macroStage, macroPairs.Count, data.Length) is { } over)
         {
             // Not stored; the next reply the MTA reads (this stage's command, or the end of message) is the tempfail.
-            deferred ??= over;
+            if (deferred is null)
+            {
+                deferred = over;
+                deferredForMessage = macroStage is not (MacroStage.Connect or MacroStage.Helo);
+            }
             return;
         }
         Context.Macros.Set(macroStage, macroPairs);
@@ -175,18 +187,27 @@ public sealed class MilterSession : IAsyncDisposable
     private async ValueTask ConnectAsync(ReadOnlyMemory<byte> data, IBufferWriter<byte> replies)
     {
         if (stage != SessionStage.AwaitingConnect) throw OutOfOrder(MilterCommand.Connect);
-        Context.Connection = ConnectPayload.Parse(data.Span);
         stage = SessionStage.Connected;
+        if (limits.Command(Context.QueueId, "CONNECT", data.Length) is { } tooLong)
+        {
+            await AnswerAsync(replies, MilterCommand.Connect, tooLong, messageStage: false);
+            return;
+        }
+        Context.Connection = ConnectPayload.Parse(data.Span);
         await AnswerAsync(replies, MilterCommand.Connect, await chain.ConnectAsync(), messageStage: false);
     }
 
     private async ValueTask HeloAsync(ReadOnlyMemory<byte> data, IBufferWriter<byte> replies)
     {
-        var name = SimplePayloads.ParseHelo(data.Span);
         EnsureConnected(MilterCommand.Helo);
         // RFC 5321 §4.1.4: HELO/EHLO in the middle of a transaction resets it.
         if (InMessage) await EndMessageAsync(aborted: true);
-        Context.Helo = name;
+        if (limits.Command(Context.QueueId, "HELO", data.Length) is { } tooLong)
+        {
+            await AnswerAsync(replies, MilterCommand.Helo, tooLong, messageStage: false);
+            return;
+        }
+        Context.Helo = SimplePayloads.ParseHelo(data.Span);
         await AnswerAsync(replies, MilterCommand.Helo, await chain.HeloAsync(), messageStage: false);
     }
 
@@ -197,24 +218,32 @@ public sealed class MilterSession : IAsyncDisposable
         if (InMessage) await EndMessageAsync(aborted: true);
         var envelope = Context.Envelope;
         envelope.MailFromArguments.Clear();
-        envelope.MailFrom = EnvelopePayload.Parse(data.Span, "SMFIC_MAIL", envelope.MailFromArguments);
         stage = SessionStage.Mail;
         messageStarted = MilterMetrics.Now();
+        if (limits.Command(Context.QueueId, "MAIL", data.Length) is { } tooLong)
+        {
+            envelope.MailFrom = null;
+            await AnswerAsync(replies, MilterCommand.Mail, tooLong);
+            return;
+        }
+        envelope.MailFrom = EnvelopePayload.Parse(data.Span, "SMFIC_MAIL", envelope.MailFromArguments);
         await AnswerAsync(replies, MilterCommand.Mail, await chain.MailFromAsync());
     }
 
     private async ValueTask RecipientAsync(ReadOnlyMemory<byte> data, IBufferWriter<byte> replies)
     {
         recipientArguments.Clear();
-        var recipient = EnvelopePayload.Parse(data.Span, "SMFIC_RCPT", recipientArguments);
         Enter(MilterCommand.Recipient, SessionStage.Recipient, repeatable: true);
         var recipients = Context.Envelope.Recipients;
-        if (limits.Recipient(Context.QueueId, recipients.Count) is { } tooMany)
+        if ((limits.Command(Context.QueueId, "RCPT", data.Length) ?? limits.Recipient(Context.QueueId, recipients.Count)) is { } refused)
         {
-            // With SMFIP_NR_RCPT the MTA hears no answer and keeps the recipient; we only stop keeping a list.
-            await AnswerAsync(replies, MilterCommand.Recipient, decided ?? tooMany);
+            // One recipient refused (the client sends it again later, RFC 5321 §4.5.3.1.10), not the message. With
+            // SMFIP_NR_RCPT the MTA hears no answer and keeps the recipient: we only stop keeping a list, and must
+            // not let the refusal stand for the whole message at the next reply.
+            if (!protocol!.IsNoReply(MilterCommand.Recipient)) await AnswerAsync(replies, MilterCommand.Recipient, decided ?? refused);
             return;
         }
+        var recipient = EnvelopePayload.Parse(data.Span, "SMFIC_RCPT", recipientArguments);
         recipients.Add(recipient);
         var verdict = decided ?? await chain.RecipientAsync(recipient);
         if (verdict.Kind is VerdictKind.Reject or VerdictKind.TempFail && !protocol!.IsNoReply(MilterCommand.Recipient))
@@ -289,8 +318,30 @@ public sealed class MilterSession : IAsyncDisposable
         await chain.DisposeAsync();
         Context.ResetConnection();
         deferred = null;
+        deferredForMessage = false;
+        TakeUpReloadedPlugins();
         chain = createChain(plugins, Context);
         stage = SessionStage.AwaitingConnect;
+    }
+
+    /// <summary>
+    /// A connection reused with SMFIC_QUIT_NC could otherwise carry the configuration of its first conversation for
+    /// ever — a key removed from the key table still signing (found by an independent review). The MTA does not
+    /// negotiate again, so the new set is taken up when it needs what was negotiated; when it needs more, the
+    /// connection keeps the old set, says so once, and the next connection gets the new one.
+    /// </summary>
+    private void TakeUpReloadedPlugins()
+    {
+        if (latestPlugins?.Invoke() is not { } latest || ReferenceEquals(latest, plugins) || protocol is null) return;
+        var latestNeeds = latest.Plugins.Select(p => p.Plugin.Needs).ToArray();
+        if (Negotiator.Negotiate(protocol.Offer, latestNeeds).Reply == protocol.Reply)
+        {
+            plugins = latest;
+            needs = latestNeeds;
+            return;
+        }
+        logger.LogWarning("the reloaded plugins need other protocol steps than this connection negotiated; it keeps the configuration it started with until the MTA closes it");
+        latestPlugins = null;
     }
 
     /// <summary>
@@ -338,6 +389,9 @@ public sealed class MilterSession : IAsyncDisposable
     private async ValueTask EndMessageAsync(bool aborted)
     {
         decided = null;
+        // A message that ended another way (a plugin's reject at end of message) leaves no tempfail for the next one.
+        if (deferredForMessage) deferred = null;
+        deferredForMessage = false;
         limits.ResetMessage();
         if (stage >= SessionStage.Mail) stage = SessionStage.Connected;
         await chain.EndMessageAsync(aborted);

@@ -17,6 +17,7 @@ public sealed class SessionLimits
     private long headerBytes;
     private bool headerLimitLogged;
     private bool recipientLimitLogged;
+    private bool commandLimitLogged;
 
     public SessionLimits(MilterOptions options, ILogger logger)
     {
@@ -39,6 +40,17 @@ public sealed class SessionLimits
         if (headerBytes > options.MaxHeaderBytes)
             return Hit(queueId, "Milter:MaxHeaderBytes", $"more than {options.MaxHeaderBytes} bytes of headers");
         return null;
+    }
+
+    /// <summary>Non-null when a CONNECT, HELO, MAIL or RCPT payload is longer than Milter:MaxCommandLength.</summary>
+    public Verdict? Command(string queueId, string command, int length)
+    {
+        if (length <= options.MaxCommandLength) return null;
+        if (commandLimitLogged) return Exceeded($"{command} of more than {options.MaxCommandLength} bytes");
+        commandLimitLogged = true;
+        logger.LogWarning("{QueueId}: limit Milter:MaxCommandLength hit: {Command} of {Length} bytes, more than {Max}; tempfailed",
+            queueId, command, length, options.MaxCommandLength);
+        return Exceeded($"{command} of more than {options.MaxCommandLength} bytes");
     }
 
     /// <summary>
@@ -81,6 +93,7 @@ public sealed class SessionLimits
         headerBytes = 0;
         headerLimitLogged = false;
         recipientLimitLogged = false;
+        commandLimitLogged = false;
     }
 
     private Verdict Hit(string queueId, string key, string what)
