@@ -183,8 +183,11 @@ internal sealed class DomainKeysFilter(
         foreach (var r in results)
         {
             context.AddResult(r.ToAuthenticationResult());
-            logger.LogInformation("{QueueId}: domainkeys={Result}{Reason} d={Domain} s={Selector}", context.QueueId,
-                AuthResultCodes.ToToken(r.Code), r.Reason is null ? "" : $" ({r.Reason})", r.Domain, r.Selector);
+            if (r.Domain is null)
+                logger.LogInformation("{QueueId}: domainkeys={Result}{Reason}", context.QueueId, AuthResultCodes.ToToken(r.Code), r.Reason is null ? "" : $" ({r.Reason})");
+            else
+                logger.LogInformation("{QueueId}: domainkeys={Result}{Reason} d={Domain} s={Selector}", context.QueueId,
+                    AuthResultCodes.ToToken(r.Code), r.Reason is null ? "" : $" ({r.Reason})", r.Domain, r.Selector);
         }
         return ActOn(context, results);
     }

@@ -24,6 +24,9 @@ public sealed record DnsAnswer<T>(DnsStatus Status, IReadOnlyList<T> Records, st
 {
     public bool IsTemporaryError => Status is DnsStatus.ServerFailure or DnsStatus.Timeout or DnsStatus.Error;
 
+    /// <summary>Served from the host's answer cache, not asked of a server (metrics count the two apart).</summary>
+    public bool FromCache { get; init; }
+
     /// <summary>NXDOMAIN or NODATA: the "void lookup" of RFC 7208 §4.6.4.</summary>
     public bool IsVoid => Status is DnsStatus.NxDomain or DnsStatus.NoData;
 

@@ -67,6 +67,6 @@ public sealed class RealDnsCorpusTests : IClassFixture<RealDnsCorpusTests.Corpus
         var resolver = new DnsClientResolver(new DnsOptions([IPEndPoint.Parse(dns.Endpoint)], TimeSpan.FromSeconds(2), 0, UseCache: false));
         var r = Assert.Single(await CorpusTests.VerifyAsync(TestData.Bytes("messages/good_dk_6.eml"), resolver));
         Assert.Equal(AuthResultCode.TempError, r.Result);
-        Assert.Equal("dns error", r.Reason);
+        Assert.StartsWith("dns error: ", r.Reason);
     }
 }

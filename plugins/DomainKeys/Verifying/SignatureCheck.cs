@@ -83,7 +83,8 @@ internal sealed class SignatureCheck : IDisposable
         VerificationResult Result(AuthResultCode code, string? reason, VerificationFailure failure, bool testing = false) =>
             new(code, reason, failure, signature.Domain, signature.Selector, identity, testing);
 
-        if (answer.IsTemporaryError) return Result(AuthResultCode.TempError, "dns error", VerificationFailure.DnsError);
+        // Which lookup and how it failed, for the log line an administrator reads next to the 451 (timeout or SERVFAIL).
+        if (answer.IsTemporaryError) return Result(AuthResultCode.TempError, $"dns error: {answer.Status} looking up TXT {signature.KeyName}", VerificationFailure.DnsError);
         if (answer.Status != DnsStatus.Ok || answer.Records.Count == 0)
             return Result(AuthResultCode.PermError, "no key", VerificationFailure.BadSignature);
 

@@ -112,7 +112,7 @@ public sealed class DnsClientResolver : IDnsResolver
                 if (cache is not null && response.Answers.Count > 0)
                 {
                     var ttl = TimeSpan.FromSeconds(response.Answers.Min(r => Math.Max(0, r.InitialTimeToLive)));
-                    cache.Set(type, question.QueryName.Value, answer, ttl, SizeOf(question.QueryName.Value, records));
+                    cache.Set(type, question.QueryName.Value, answer with { FromCache = true }, ttl, SizeOf(question.QueryName.Value, records));
                 }
                 return answer;
             case DnsHeaderResponseCode.NotExistentDomain:

@@ -66,6 +66,10 @@ public static class MilterHostBuilder
     {
         // SIGTERM/SIGINT during start-up (before the host's own lifetime listens) still means "stop cleanly".
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // SIGHUP never ends the process: ReloadService reloads while the host runs, and before it starts or after it
+        // stops (the drain) a HUP from logrotate or a config tool would otherwise take the default action and cut the
+        // messages in flight (found by an independent review: exit 129 in the middle of a drain).
+        using var holdHup = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 

@@ -96,7 +96,8 @@ public sealed partial class ReloadService : IHostedService, IDisposable
                 LogSocketChanged(old.Listen.Socket.Text, next.Listen.Socket.Text);
             provider.Swap(next);
             foreach (var warning in next.Warnings) LogWarning(warning);
-            LogReloaded(next.Configuration.File ?? "(defaults)", string.Join(", ", next.Plugins.Plugins.Select(p => p.Name)), next.Keys.AllKeys.Count);
+            LogReloaded(next.Configuration.File ?? "(defaults)", string.Join(", ", next.Plugins.Plugins.Select(p => p.Name)), next.Keys.AllKeys.Count,
+                next.Keys.AllKeys.Count == 0 ? "none" : string.Join(", ", next.Keys.AllKeys.Select(k => $"{k.Selector}._domainkey.{k.Domain}").Distinct()), next.Dns.ToString());
             return true;
         }
         finally
@@ -124,6 +125,6 @@ public sealed partial class ReloadService : IHostedService, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listen:Socket changed from {Old} to {New}: a restart is needed to listen there; the old socket stays")]
     private partial void LogSocketChanged(string old, string @new);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "configuration reloaded from {File}: plugins {Order}; {Keys} signing key(s)")]
-    private partial void LogReloaded(string file, string order, int keys);
+    [LoggerMessage(Level = LogLevel.Information, Message = "configuration reloaded from {File}: plugins {Order}; {Keys} signing key(s): {KeyNames}; dns {Dns}")]
+    private partial void LogReloaded(string file, string order, int keys, string keyNames, string dns);
 }

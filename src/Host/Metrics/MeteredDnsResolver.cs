@@ -28,7 +28,9 @@ public sealed class MeteredDnsResolver(IDnsResolver inner, MilterMetrics metrics
         try
         {
             var answer = await pending.ConfigureAwait(false);
-            metrics.DnsLookup(type, answer.Status, Stopwatch.GetElapsedTime(started));
+            // A cached answer asked nothing of a server: counted apart, so lookups and their times stay the resolver's.
+            if (answer.FromCache) metrics.DnsCacheHit(type);
+            else metrics.DnsLookup(type, answer.Status, Stopwatch.GetElapsedTime(started));
             return answer;
         }
         catch (Exception e) when (e is not OperationCanceledException)

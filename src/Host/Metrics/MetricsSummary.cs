@@ -76,6 +76,7 @@ public sealed class MetricsSummary : IDisposable
         line.Append(CultureInfo.InvariantCulture, $"; dns {Sum("milters.dns.lookups")} lookup(s)");
         AppendGroup(line, By("milters.dns.lookups").GroupBy(x => StatusOf(x.Tags)).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Sum(x => x.Count))));
         if (dnsTime.Count > 0) line.Append(CultureInfo.InvariantCulture, $", avg {dnsTime.Average * 1000:0.##} ms, max {dnsTime.Max * 1000:0.##} ms");
+        if (Sum("milters.dns.cache_hits") is var hits and > 0) line.Append(CultureInfo.InvariantCulture, $", {hits} answered from cache");
         return line.ToString();
     }
 

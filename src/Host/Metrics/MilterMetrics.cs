@@ -24,6 +24,7 @@ public sealed class MilterMetrics
     private readonly Counter<long> protocolErrors;
     private readonly Counter<long> dnsLookups;
     private readonly Histogram<double> dnsDuration;
+    private readonly Counter<long> dnsCacheHits;
 
     public MilterMetrics(IMeterFactory meterFactory)
     {
@@ -38,6 +39,7 @@ public sealed class MilterMetrics
         protocolErrors = Meter.CreateCounter<long>("milters.protocol.errors", "{error}", "connections closed for a malformed frame or command out of order");
         dnsLookups = Meter.CreateCounter<long>("milters.dns.lookups", "{lookup}", "DNS queries made for plugins (tags type, status)");
         dnsDuration = Meter.CreateHistogram<double>("milters.dns.duration", "s", "time for one DNS query, retries included (tag type)");
+        dnsCacheHits = Meter.CreateCounter<long>("milters.dns.cache_hits", "{lookup}", "DNS questions answered from the host's cache, asking no server (tag type)");
     }
 
     public Meter Meter { get; }
@@ -89,6 +91,9 @@ public sealed class MilterMetrics
         dnsLookups.Add(1, new("type", type), new("status", StatusName(status)));
         dnsDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("type", type));
     }
+
+    /// <summary>A DNS question answered from the cache (called by <see cref="MeteredDnsResolver"/>).</summary>
+    public void DnsCacheHit(string type) => dnsCacheHits.Add(1, new KeyValuePair<string, object?>("type", type));
 
     /// <summary>A stopwatch start for <see cref="MessageFinished"/> durations without allocating.</summary>
     public static long Now() => Stopwatch.GetTimestamp();

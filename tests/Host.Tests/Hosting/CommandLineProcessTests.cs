@@ -248,6 +248,11 @@ public class CommandLineProcessTests : IDisposable
         milter.Signal(MilterProcess.SIGTERM);
         milter.WaitForOutput("stopped accepting", TimeSpan.FromSeconds(30));
         Assert.False(MilterProcess.Accepts(milter.Socket));
+        // A SIGHUP during the drain (logrotate, a config tool) must not end the process: it did (exit 129), cutting
+        // the message in flight (found by an independent review).
+        milter.Signal(MilterProcess.SIGHUP);
+        Thread.Sleep(300);
+        Assert.False(milter.HasExited, milter.Output);
 
         var eom = await client.EndOfMessageAsync();
         Assert.Contains(eom.AddedHeaders, h => h.Name == "X-Milters-Stamp" && h.Value == " HeaderStamp");

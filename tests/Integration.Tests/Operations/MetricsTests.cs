@@ -77,6 +77,12 @@ public sealed class MetricsTests
         var line = summary.TakeLine(TimeSpan.FromMinutes(5));
         Assert.True(line.Contains("; dns 4 lookup(s) (nxdomain 1, ok 2, servfail 1), avg ", StringComparison.Ordinal), line);
         Assert.Contains("; dns 0 lookup(s);", summary.TakeLine(TimeSpan.FromMinutes(5)) + ";", StringComparison.Ordinal);
+
+        // With the cache, a repeated question asks no server: counted apart, not among the lookups and their times.
+        IDnsResolver cached = new MeteredDnsResolver(new DnsClientResolver(options with { UseCache = true }), metrics);
+        for (var i = 0; i < 3; i++) Assert.Equal(DnsStatus.Ok, (await cached.QueryTxtAsync("example.com")).Status);
+        line = summary.TakeLine(TimeSpan.FromMinutes(5));
+        Assert.True(line.Contains("; dns 1 lookup(s) (ok 1), avg ", StringComparison.Ordinal) && line.EndsWith(", 2 answered from cache", StringComparison.Ordinal), line);
     }
 
     [Fact]
