@@ -41,9 +41,10 @@ public sealed class AuthResultsOptions
     /// <summary>
     /// Methods another filter of this host writes under the same authserv-id, in a header of its own — the
     /// second process when dk-filter and sid-filter are replaced one for one (docs/MIGRATING.md, way 1). A field
-    /// of ours that reports only these methods is that filter's, which removes forgeries of its own methods
-    /// itself; without this, whichever process the MTA calls second deletes the first one's verdict (the MTA
-    /// shows a filter the fields an earlier filter added). Empty by default: one process, one header.
+    /// of ours above the MTA's own Received: field that reports only these methods (or "none") is that filter's:
+    /// without this, whichever process the MTA calls second deletes the first one's verdict (the MTA shows a filter
+    /// the fields an earlier filter added). A forgery from outside comes below the MTA's Received: and still goes,
+    /// so one command run alone loses nothing. Empty by default: one process, one header.
     /// </summary>
     public IReadOnlyList<string> SiblingMethods { get; init; } = [];
 

@@ -20,8 +20,11 @@ internal static class ForgedHeaders
     {
         var found = new List<ForgedHeader>();
         var occurrence = 0;
+        var belowOurReceived = false;
         foreach (var h in headers)
         {
+            // The MTA's own Received: field is the first it shows a filter; anything the client sent comes below it.
+            if (h.Is("Received")) belowOurReceived = true;
             if (!h.Is(AuthResultsParser.FieldName)) continue;
             occurrence++;
             var id = AuthservIdReader.Read(h.Value, out var version);
@@ -29,7 +32,7 @@ internal static class ForgedHeaders
             // obs-optional) is this field too, and SMFIR_CHGHEADER takes a name without white space.
             // A version other than 1 goes whoever wrote it: RFC 8601 §5 says MUST for mail from outside.
             var foreignVersion = version is not null && version.TrimStart('0') != "1";
-            if (!foreignVersion && removal == Removal.Ours && ours.IsOurs(id) && IsSiblings(h.Value, siblingMethods)) continue;
+            if (!foreignVersion && !belowOurReceived && removal == Removal.Ours && ours.IsOurs(id) && IsSiblings(h.Value, siblingMethods)) continue;
             if (removal == Removal.All || ours.IsOurs(id) || foreignVersion)
                 found.Add(new ForgedHeader(h.Name.TrimEnd(' ', '\t'), occurrence, id));
         }
@@ -38,13 +41,14 @@ internal static class ForgedHeaders
     }
 
     /// <summary>
-    /// A field that parses and reports at least one result, every one of them a sibling filter's method
-    /// (<see cref="AuthResultsOptions.SiblingMethods"/>). "none" or an unreadable field is nobody's.
+    /// A field a sibling filter of this hop added: above the MTA's own Received: field (so not from the client — a
+    /// forgery from outside arrives below it, whichever methods it claims), readable, and reporting only the sibling's
+    /// methods or "none" (a sibling that checked nothing still writes its field).
     /// </summary>
     private static bool IsSiblings(string value, IReadOnlyList<string>? siblingMethods)
     {
         if (siblingMethods is null || siblingMethods.Count == 0) return false;
-        if (!AuthResultsParser.TryParse(value, out var header, out _) || header is null || header.Results.Count == 0) return false;
+        if (!AuthResultsParser.TryParse(value, out var header, out _) || header is null) return false;
         return header.Results.All(r => siblingMethods.Contains(r.Method, StringComparer.OrdinalIgnoreCase));
     }
 }

@@ -33,7 +33,7 @@ public static class RejectPolicy
     /// <summary>
     /// The reply text: sid-filter's default "Rejected due to %t policy for sender %a", or the -M template
     /// with %a (address), %e (result text), %i (client IP), %t (check name) and %% (a percent sign).
-    /// An unknown %x is dropped, as sid-filter did.
+    /// A "%" that starts no escape stays as written ("100% sure").
     /// </summary>
     public static string FormatText(string? template, CheckName check, string address, string result, string ip)
     {

@@ -99,8 +99,20 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         return Verdict.ContinueTask;
     }
 
-    private bool IsIgnored(string domain) =>
-        options.IgnoredDomains.Any(d => d.Equals(domain.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
+    /// <summary>Compared in A-labels, so an entry matches however the message spells the domain.</summary>
+    private bool IsIgnored(string domain)
+    {
+        if (options.IgnoredDomains.Count == 0) return false;
+        var ascii = ALabels(domain);
+        return options.IgnoredDomains.Any(d => string.Equals(ALabels(d), ascii, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static string ALabels(string domain)
+    {
+        domain = domain.TrimEnd('.');
+        try { return System.Text.Ascii.IsValid(domain) ? domain : new System.Globalization.IdnMapping().GetAscii(domain); }
+        catch (ArgumentException) { return domain; }
+    }
 
     public override async ValueTask<Verdict> EndOfMessageAsync(IMessageContext context)
     {

@@ -74,7 +74,9 @@ public class ForgedHeaderRemovalTests
 
     /// <summary>
     /// Two processes, one authserv-id (dk-filter and sid-filter replaced one for one): the other process's field —
-    /// only its methods — stays; a field with any method of ours, "none", or one that does not parse still goes.
+    /// above the MTA's own Received:, only its methods or "none" — stays; a field with any method of ours, one that
+    /// does not parse, one of another version, and every field below the MTA's Received: (from the client, whatever it
+    /// claims) still goes. So the dk-filter command run alone still removes a forged spf= field (a code review's find).
     /// </summary>
     [Fact]
     public async Task A_sibling_filters_field_stays_and_everything_else_of_ours_goes()
@@ -87,11 +89,28 @@ public class ForgedHeaderRemovalTests
             .Header("Authentication-Results", " mx.example.com; domainkeys=pass (unclosed")
             .Header("Authentication-Results", " mx.example.com 2; domainkeys=pass")
             .Header("Authentication-Results", " MX.example.com; DomainKeys=fail")
+            .Header("Received", " from client.example.net by mx.example.com")
+            .Header("Authentication-Results", " mx.example.com; domainkeys=pass header.from=forged@example.com")
+            .Header("Authentication-Results", " mx.example.com; none")
             .Header("From", " a@example.com");
         var config = new Dictionary<string, string?>(Config) { ["AuthResults:SiblingMethods"] = "domainkeys" };
         await PluginHarness.RunAsync(PluginHarness.CreateFilter(config), context);
         var deletions = context.QueuedEdits.Queued.Where(e => e.Kind == MessageEditKind.ChangeHeader).Select(d => d.Index);
-        Assert.Equal([6, 5, 4, 3, 2], deletions);
+        Assert.Equal([9, 8, 6, 5, 3, 2], deletions);
+    }
+
+    /// <summary>As `milters dk-filter` is set up: sid-filter's field of an authenticated message (auth=) stays; a forged spf= goes.</summary>
+    [Fact]
+    public async Task The_dk_filter_command_keeps_sid_filters_field_and_removes_a_forged_one()
+    {
+        var context = new FakeMessageContext()
+            .Header("Authentication-Results", " mx.example.com; sender-id=pass header.from=a@example.com; spf=pass smtp.mailfrom=example.com; auth=pass smtp.auth=alice")
+            .Header("Received", " from client.example.net by mx.example.com")
+            .Header("Authentication-Results", " mx.example.com; spf=pass smtp.mailfrom=ceo@example.com")
+            .Header("From", " ceo@example.com");
+        var config = new Dictionary<string, string?>(Config) { ["AuthResults:SiblingMethods"] = "sender-id,spf,auth" };
+        await PluginHarness.RunAsync(PluginHarness.CreateFilter(config), context);
+        Assert.Equal([2], context.QueuedEdits.Queued.Where(e => e.Kind == MessageEditKind.ChangeHeader).Select(d => d.Index));
     }
 
     [Fact]

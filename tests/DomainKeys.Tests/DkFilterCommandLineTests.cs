@@ -17,7 +17,7 @@ public sealed class DkFilterCommandLineTests
         Assert.Equal("inet:8892@localhost", s["Listen:Socket"]);
         Assert.Equal("true", s["Logging:Syslog"]);
         Assert.Equal("DomainKeys,AuthResults", s["Plugins:Order"]);
-        Assert.Equal("sender-id,spf", s["AuthResults:SiblingMethods"]); // sid-filter's field, next to ours
+        Assert.Equal("sender-id,spf,auth", s["AuthResults:SiblingMethods"]); // sid-filter's field, next to ours
         Assert.Equal("example.com", s["Keys:Table:0:Domain"]);
         Assert.Equal("betatest", s["Keys:Table:0:Selector"]);
         Assert.Equal("/var/db/domainkeys/server.key.pem", s["Keys:Table:0:KeyFile"]);

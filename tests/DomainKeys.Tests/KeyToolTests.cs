@@ -120,6 +120,13 @@ public sealed class KeyToolTests
         Assert.True(fromTable.Code == 0, fromTable.Err);
         Assert.Contains($"matches {dir["good.key.pem"]}", fromTable.Out);
 
+        // An option without its value is a usage error, not "check the whole table"; a damaged table does not stop
+        // a check that names its key file.
+        Assert.Equal(2, (await Run(new TestKeyCommand(), ["--config", config, "--domain"])).Code);
+        File.WriteAllText(config, """{ "Keys": { "Table": [ { "Domain": "bad domain", "Selector": "s", "KeyFile": "k" } ] } }""");
+        var named = await Run(new TestKeyCommand(), ["--config", config, "--domain", "example.com", "--selector", "good", "--key", dir["good.key.pem"], .. ns]);
+        Assert.True(named.Code == 0, named.Err);
+
         File.WriteAllText(config, """{ "Keys": { "Table": [] } }""");
         Assert.Equal(2, (await Run(new TestKeyCommand(), ["--config", config, .. ns])).Code);
         Assert.Equal(2, (await Run(new TestKeyCommand(), ["--config", config, "--domain", "example.com", .. ns])).Code);

@@ -91,10 +91,12 @@ public static class PraExtractor
         if (domain.StartsWith('[') || domain.StartsWith('.') || domain.Contains("..")) { why = $"invalid domain \"{domain}\""; return false; }
         try
         {
-            // The mailbox as written: MimeKit shows A-labels as U-labels, which neither an Authentication-Results
-            // property outside EAI mail (RFC 8601 §2.7.2) nor an SMTP reply may carry. A field with UTF-8 in it is
-            // EAI mail already, and keeps the U-labels it was written with.
-            address = mailbox.GetAddress(idnEncode: System.Text.Ascii.IsValid(unfolded));
+            // The domain as written: MimeKit shows A-labels as U-labels, which neither an Authentication-Results
+            // property outside EAI mail (RFC 8601 §2.7.2) nor an SMTP reply may carry. Decided on the domain alone —
+            // a UTF-8 display name is common in mail that is not EAI (a code review's find).
+            var ascii = mailbox.GetAddress(idnEncode: true);
+            var asciiDomain = ascii[(ascii.LastIndexOf('@') + 1)..];
+            address = unfolded.Contains(asciiDomain, StringComparison.OrdinalIgnoreCase) ? ascii : mailbox.Address;
         }
         catch (ArgumentException)
         {

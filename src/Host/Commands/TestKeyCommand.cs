@@ -41,7 +41,7 @@ public sealed class TestKeyCommand : ICliCommand
         for (var i = 0; i < rest.Count; i++)
         {
             var arg = rest[i];
-            string? Next() => i + 1 < rest.Count ? rest[++i] : null;
+            string? Next() => i + 1 < rest.Count ? rest[++i] : "";
             switch (arg)
             {
                 case "--domain": case "-d": domain = Next(); break;
@@ -55,8 +55,9 @@ public sealed class TestKeyCommand : ICliCommand
             }
         }
         if (commandLine.Help) { stdout.WriteLine(Usage); return 0; }
+        // An option given without its value ("" from Next) is a usage error, never "check the whole table".
         var checkTable = domain is null && selector is null && keyFile is null;
-        if (!checkTable && (string.IsNullOrEmpty(domain) || string.IsNullOrEmpty(selector)))
+        if (keyFile is "" || (!checkTable && (string.IsNullOrEmpty(domain) || string.IsNullOrEmpty(selector))))
         {
             stderr.WriteLine("milters testkey: --domain and --selector go together (or give neither to check the key table)");
             stderr.WriteLine(Usage);
@@ -64,27 +65,40 @@ public sealed class TestKeyCommand : ICliCommand
         }
 
         DnsOptions dnsOptions;
-        KeyTableOptions table;
-        string? configFile;
+        MiltersConfiguration configuration;
         try
         {
-            var configuration = new StartupArguments(commandLine).BuildConfiguration();
-            configFile = configuration.File;
+            configuration = new StartupArguments(commandLine).BuildConfiguration();
             dnsOptions = DnsOptions.FromConfiguration(configuration.Root);
-            table = KeyTableOptions.FromConfiguration(configuration.Root, configFile is null ? null : Path.GetDirectoryName(configFile));
         }
         catch (StartupException e)
         {
             stderr.WriteLine($"milters testkey: {e.Message}");
             return 2;
         }
+        var configFile = configuration.File;
         var resolver = new DnsClientResolver(dnsOptions);
+
+        // The key table is read only when it is needed: a damaged one must not stop a check that names its key file.
+        KeyTableOptions? table = null;
+        string? tableError = null;
+        if (keyFile is null)
+        {
+            try { table = KeyTableOptions.FromConfiguration(configuration.Root, configFile is null ? null : Path.GetDirectoryName(configFile)); }
+            catch (StartupException e) { tableError = e.Message; }
+        }
 
         if (!checkTable)
         {
-            keyFile ??= table.Entries.FirstOrDefault(e => string.Equals(e.Domain, domain!.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
-                                                          && string.Equals(e.Selector, selector, StringComparison.OrdinalIgnoreCase))?.KeyFile;
+            keyFile ??= table?.Entries.FirstOrDefault(e => string.Equals(e.Domain, domain!.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
+                                                           && string.Equals(e.Selector, selector, StringComparison.OrdinalIgnoreCase))?.KeyFile;
+            if (keyFile is null && tableError is not null) stderr.WriteLine($"warning: the key table was not read ({tableError}); checking the record alone");
             return await CheckAsync(resolver, domain!, selector!, keyFile, stdout, stderr, cancellationToken);
+        }
+        if (table is null)
+        {
+            stderr.WriteLine($"milters testkey: {tableError}");
+            return 2;
         }
         if (table.Entries.Count == 0)
         {

@@ -33,7 +33,7 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
             ["Plugins:Order"] = "DomainKeys,AuthResults",
             // Run next to `milters sid-filter`, each process writes its own header under the same authserv-id;
             // the other's is not a forgery (AuthResults:SiblingMethods).
-            [SiblingMethodsKey] = "sender-id,spf",
+            [SiblingMethodsKey] = "sender-id,spf,auth",
         };
         var notes = new List<string>();
         var line = new Parsed();

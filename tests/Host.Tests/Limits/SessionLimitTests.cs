@@ -138,6 +138,32 @@ public sealed class SessionLimitTests
     }
 
     /// <summary>
+    /// MAIL negotiated without reply (its plugin only observes): the tempfail earned by too many MAIL-stage macros is answered at the
+    /// first RCPT, and there it refuses the message, not only that recipient (a code review's find).
+    /// </summary>
+    [Fact]
+    public async Task A_mail_stage_macro_limit_answered_at_RCPT_ends_the_message()
+    {
+        var observer = new ScriptedPlugin("MailObserver", PluginNeeds.MailFrom | PluginNeeds.ObserveOnly);
+        var plugin = new ScriptedPlugin("Rcpt", PluginNeeds.Recipients | PluginNeeds.AddHeaders);
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:MaxMacros"] = "10" },
+            MilterTestServer.Plugin(observer), MilterTestServer.Plugin(plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        client.StageMacros['M'] = Enumerable.Range(0, 11).ToDictionary(i => $"{{m{i}}}", i => "x");
+
+        Assert.Equal(MilterReply.NoReply, await client.MailFromAsync("<a@example.com>"));
+        var rcpt = await client.RcptAsync("<b@example.org>");
+        Assert.True(rcpt.IsTempFail, rcpt.ToString());
+        Assert.Contains("more than 10 macros", rcpt.Text, StringComparison.Ordinal);
+        // The message is over for the filter (its plugins were told so) before the MTA says anything more.
+        Assert.Contains("abort", plugin.Events);
+        await client.AbortAsync();
+        client.StageMacros['M'] = new Dictionary<string, string> { ["{mail_addr}"] = "a@example.com" };
+        var next = await client.SendMessageAsync("<a@example.com>", ["<b@example.org>"], Message(headers: 3));
+        Assert.False(next.Verdict.IsTempFail, next.Verdict.ToString());
+    }
+
+    /// <summary>
     /// One field over Milter:MaxHeaderLength, or all of them together over MaxHeaderBytes (1,000 fields of 100 KB held
     /// 300 MB per message before that limit): the message is tempfailed, one log line; a smaller one is served.
     /// </summary>

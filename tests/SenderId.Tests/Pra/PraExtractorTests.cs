@@ -74,6 +74,14 @@ public sealed class PraExtractorTests
     public void AnALabelDomainIsReportedAsWritten() =>
         Assert.Equal(("from", "j@xn--bcher-kva.example", null), Pra("From: j@xn--bcher-kva.example"));
 
+    /// <summary>The decision is the domain's, not the field's: a UTF-8 display name is common in mail that is not EAI.</summary>
+    [Theory]
+    [InlineData("From: Jürgen <juergen@xn--bcher-kva.example>", "juergen@xn--bcher-kva.example")]
+    [InlineData("From: \"Jürgen\" <juergen@xn--bcher-kva.example>", "juergen@xn--bcher-kva.example")]
+    [InlineData("From: Jürgen <jürgen@bücher.example>", "jürgen@bücher.example")]
+    public void The_domain_is_reported_as_written_whatever_the_display_name(string from, string expected) =>
+        Assert.Equal(("from", expected, null), Pra(from));
+
     [Fact]
     public void TwoSendersMeanNoPra() => Assert.Equal("multiple Sender headers", Pra("Sender: a@example.com", "Sender: b@example.com", "From: c@example.com").Failure);
 

@@ -223,7 +223,9 @@ public sealed class MilterSession : IAsyncDisposable
         if (limits.Command(Context.QueueId, "MAIL", data.Length) is { } tooLong)
         {
             envelope.MailFrom = null;
-            await AnswerAsync(replies, MilterCommand.Mail, tooLong);
+            // Without a reply to MAIL the message must still end in the tempfail, whatever else is pending.
+            if (protocol!.IsNoReply(MilterCommand.Mail)) decided ??= tooLong;
+            else await AnswerAsync(replies, MilterCommand.Mail, tooLong);
             return;
         }
         envelope.MailFrom = EnvelopePayload.Parse(data.Span, "SMFIC_MAIL", envelope.MailFromArguments);
@@ -293,6 +295,7 @@ public sealed class MilterSession : IAsyncDisposable
         {
             verdict = connectionVerdict;
             deferred = null;
+            deferredForMessage = false;
         }
 
         if (fromPlugins && verdict.Kind is VerdictKind.Continue or VerdictKind.Accept or VerdictKind.Skip)
@@ -363,15 +366,20 @@ public sealed class MilterSession : IAsyncDisposable
             return;
         }
 
+        var forTheMessage = false;
         if (!verdict.IsTerminal && deferred is { } connectionVerdict)
         {
             verdict = connectionVerdict;
+            forTheMessage = deferredForMessage;
             deferred = null;
+            deferredForMessage = false;
         }
         WriteVerdict(replies, verdict, protocol.CanSkip);
 
+        // A tempfail at RCPT refuses that recipient only — unless it is a message-stage limit answered there (MAIL
+        // negotiated without reply): then the whole message was refused, and ends here.
         if (messageStage && verdict.IsTerminal
-            && !(command == MilterCommand.Recipient && verdict.Kind is VerdictKind.Reject or VerdictKind.TempFail))
+            && !(command == MilterCommand.Recipient && verdict.Kind is VerdictKind.Reject or VerdictKind.TempFail && !forTheMessage))
         {
             metrics?.MessageFinished(verdict, messageStarted);
             await EndMessageAsync(aborted: true);
