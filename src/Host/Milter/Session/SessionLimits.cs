@@ -63,7 +63,7 @@ public sealed class SessionLimits
         if (!recipientLimitLogged)
         {
             recipientLimitLogged = true;
-            logger.LogWarning("{QueueId}: limit Milter:MaxRecipients hit: more than {Max} recipients; the rest answered 452 4.5.3", queueId, options.MaxRecipients);
+            logger.LogWarning("{QueueId}: limit Milter:MaxRecipients hit: more than {Max} recipients; the rest are not kept (answered 452 4.5.3 unless the MTA asked for no reply)", queueId, options.MaxRecipients);
         }
         return Verdict.TempFailWith("452", "4.5.3", "too many recipients");
     }
