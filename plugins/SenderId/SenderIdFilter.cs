@@ -103,15 +103,8 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
     private bool IsIgnored(string domain)
     {
         if (options.IgnoredDomains.Count == 0) return false;
-        var ascii = ALabels(domain);
-        return options.IgnoredDomains.Any(d => string.Equals(ALabels(d), ascii, StringComparison.OrdinalIgnoreCase));
-    }
-
-    private static string ALabels(string domain)
-    {
-        domain = domain.TrimEnd('.');
-        try { return System.Text.Ascii.IsValid(domain) ? domain : new System.Globalization.IdnMapping().GetAscii(domain); }
-        catch (ArgumentException) { return domain; }
+        var ascii = DomainSpec.ToALabels(domain.TrimEnd('.'));
+        return options.IgnoredDomains.Any(d => string.Equals(DomainSpec.ToALabels(d.TrimEnd('.')), ascii, StringComparison.OrdinalIgnoreCase));
     }
 
     public override async ValueTask<Verdict> EndOfMessageAsync(IMessageContext context)
