@@ -16,8 +16,12 @@ public sealed class DnsAnswerCacheTests
         for (var i = 0; i < 100; i++)
             cache.Set(QueryType.TXT, $"d{i}.example.", $"record {i}", TimeSpan.FromHours(1), size: 1_000);
         Assert.InRange(cache.Count, 1, 10);
-        Assert.True(cache.TryGet<string>(QueryType.TXT, "D0.Example.", out var first));
-        Assert.Equal("record 0", first);
+        // Which entries survive depends on when MemoryCache's background compaction runs (it drops the least
+        // recently used), so the test asks only that some are kept and each answers under its own name.
+        var kept = Enumerable.Range(0, 100)
+            .Where(i => cache.TryGet<string>(QueryType.TXT, $"D{i}.Example.", out var value) && value == $"record {i}")
+            .Count();
+        Assert.InRange(kept, 1, 10);
     }
 
     [Fact]
