@@ -230,7 +230,7 @@ public sealed partial class MilterListener : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped accepting; waiting up to {Timeout} for {Count} connection(s) to finish")]
     private partial void LogDraining(int count, TimeSpan timeout);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} connection(s) still busy after the drain timeout: closing them")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} connection(s) still busy after the drain timeout: closing them (each message cut is logged with its queue id; the MTA keeps it and retries)")]
     private partial void LogDrainTimedOut(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not remove socket file {Path}: {Error}")]

@@ -166,7 +166,12 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            logger.LogInformation("{Peer}: connection lost: {Error}", peerDescription, ex.Message);
+            // The queue id is what an administrator greps for: a message cut here (a reset, or the drain timeout
+            // closing the socket at shutdown) stays queued at the MTA and comes back.
+            if (session is { InMessage: true })
+                logger.LogInformation("{Peer}: connection lost in the middle of message {QueueId}: {Error}", peerDescription, session.Context.QueueId, ex.Message);
+            else
+                logger.LogInformation("{Peer}: connection lost: {Error}", peerDescription, ex.Message);
         }
         catch (Exception ex)
         {
