@@ -63,12 +63,12 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         if (mailFrom.Length > 0 || helo.Length > 0)
         {
             // RFC 7208 §2.4: for the null reverse-path the HELO identity is checked as postmaster@helo.
-            m.SpfRequest = SpfRequest.ForMailFrom(ip, mailFrom, helo, options.UseSpf2ForMailFrom ? SpfScope.Mfrom : SpfScope.Spf);
+            m.SpfRequest = SpfRequest.ForMailFrom(ip, mailFrom, helo, options.UseSpf2ForMailFrom ? SpfScope.Mfrom : SpfScope.Spf) with { Receiver = ReceiverName(context) };
             m.Spf = checks.RunAsync(m.SpfRequest, context.MessageAborted);
         }
         if (options.CheckHelo && mailFrom.Length > 0 && helo.Length > 0)
         {
-            m.HeloRequest = SpfRequest.ForHelo(ip, helo);
+            m.HeloRequest = SpfRequest.ForHelo(ip, helo) with { Receiver = ReceiverName(context) };
             m.Helo = checks.RunAsync(m.HeloRequest, context.MessageAborted);
         }
         return Verdict.ContinueTask;
@@ -95,9 +95,15 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
             m.Ignored = true;
             return Verdict.ContinueTask;
         }
-        m.SenderId = checks.RunAsync(new SpfRequest(ip, m.Pra.Address, context.Helo ?? "", SpfScope.Pra), context.MessageAborted);
+        m.SenderId = checks.RunAsync(new SpfRequest(ip, m.Pra.Address, context.Helo ?? "", SpfScope.Pra) { Receiver = ReceiverName(context) }, context.MessageAborted);
         return Verdict.ContinueTask;
     }
+
+    /// <summary>
+    /// This host's name, for %{r} and the headers: SenderId:HostName, else the MTA's own name (macro j), as ADMIN.md
+    /// says; null when neither is known (the evaluator then says "unknown", RFC 7208 §7.3).
+    /// </summary>
+    private string? ReceiverName(IMessageContext context) => options.HostName ?? context.Macros.Get("j");
 
     /// <summary>Compared in A-labels, so an entry matches however the message spells the domain.</summary>
     private bool IsIgnored(string domain)
@@ -145,7 +151,7 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
         }
 
         Record(context, m, sid, spf, helo);
-        var host = options.HostName ?? context.Macros.Get("j") ?? "unknown";
+        var host = ReceiverName(context) ?? "unknown";
         if (options.AddReceivedSpf && spf is not null && m.SpfRequest is not null)
             context.Edits.InsertHeader(0, ReceivedSpfHeader.Name, ReceivedSpfHeader.Format(spf, m.SpfRequest, context.Envelope.MailFrom ?? "", host));
         if (options.AddFilterHeader)

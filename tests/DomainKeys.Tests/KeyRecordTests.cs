@@ -104,9 +104,26 @@ public sealed class KeyRecordTests
     [InlineData("v=DKIM1; h=sha256", "does not allow sha1")]
     [InlineData("s=tlsrpt", "not for email")]
     [InlineData("v=DKIM2", "unsupported key record version")]
+    // Values are case-sensitive (RFC 6376 §3.2): Mail::DKIM refuses each of these, so must we (an independent review
+    // found them passing here).
+    [InlineData("k=RSA", "unsupported key type")]
+    [InlineData("h=SHA1", "does not allow sha1")]
+    [InlineData("s=EMAIL", "not for email")]
+    [InlineData("v=dkim1", "unsupported key record version")]
     public void Refuses_a_key_its_dkim_tags_restrict(string tags, string expected)
     {
         Assert.False(KeyRecord.TryParse($"{tags}; p={P}", out _, out var error));
         Assert.Contains(expected, error);
+    }
+
+    /// <summary>An empty restriction restricts nothing, and a tag name outside the grammar is ignored: as Mail::DKIM reads them.</summary>
+    [Theory]
+    [InlineData("k=; h=; s=; v=")]
+    [InlineData("x-y=1; k=rsa")]
+    [InlineData("1a=b; k=rsa")]
+    public void Empty_restrictions_and_odd_tag_names_leave_the_key_usable(string tags)
+    {
+        Assert.True(KeyRecord.TryParse($"{tags}; p={P}", out var key, out var error), error);
+        Assert.False(key!.IsRevoked);
     }
 }

@@ -150,4 +150,24 @@ public sealed class PerlInteropTests : IClassFixture<PerlInteropTests.Peers>
             Assert.True(bad.Result == AuthResultCode.Fail, $"{method} tampered: {bad}");
         }
     }
+
+    /// <summary>
+    /// A tag name outside RFC 4870's grammar ("x-foo", "1x") is an unrecognized tag: Mail::DKIM ignores it and so do
+    /// we (an independent review found such signatures permerror here and pass there).
+    /// </summary>
+    [Theory]
+    [InlineData("x-foo=bar; ")]
+    [InlineData("1x=bar; ")]
+    public async Task An_odd_tag_name_in_the_signature_is_ignored_on_both_sides(string extra)
+    {
+        var signed = Encoding.Latin1.GetString(PerlSign(Encoding.UTF8.GetBytes(MessageText("plain")), "nofws"));
+        const string field = "DomainKey-Signature: ";
+        Assert.StartsWith(field, signed);
+        var changed = Encoding.Latin1.GetBytes(field + extra + signed[field.Length..]);
+
+        var (pass, output) = PerlVerify(changed);
+        Assert.True(pass, output);
+        var r = Assert.Single(await CorpusTests.VerifyAsync(changed, peers.Resolver));
+        Assert.True(r.Result == AuthResultCode.Pass, r.ToString());
+    }
 }

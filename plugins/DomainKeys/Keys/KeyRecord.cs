@@ -60,26 +60,29 @@ internal sealed class KeyRecord
         record = null;
         if (!TagList.TryParse(text, out var tags, out error)) return false;
 
-        var v = tags["v"];
+        // Values compare case-sensitively (RFC 6376 §3.2, whose key tags these are: "k=RSA" is no key type a
+        // verifier knows), and an empty value restricts nothing — both as Mail::DKIM reads a record: a record
+        // only we read would make mail pass here and fail at every other verifier.
+        var v = NullIfEmpty(tags["v"]);
         if (v is not null && v != "DKIM1")
         {
             error = $"unsupported key record version v={v}";
             return false;
         }
-        var h = tags["h"];
+        var h = NullIfEmpty(tags["h"]);
         if (h is not null && !ListContains(h, "sha1"))
         {
             error = $"the key does not allow sha1 (h={h}), DomainKeys' only hash";
             return false;
         }
-        var service = tags["s"];
+        var service = NullIfEmpty(tags["s"]);
         if (service is not null && !ListContains(service, "*") && !ListContains(service, "email"))
         {
             error = $"the key is not for email (s={service})";
             return false;
         }
-        var k = tags["k"];
-        if (k is not null && !string.Equals(k, "rsa", StringComparison.OrdinalIgnoreCase))
+        var k = NullIfEmpty(tags["k"]);
+        if (k is not null && k != "rsa")
         {
             error = $"unsupported key type k={k}";
             return false;
@@ -132,7 +135,9 @@ internal sealed class KeyRecord
 
     /// <summary>A colon-separated tag value (h=, s=) naming <paramref name="item"/>.</summary>
     private static bool ListContains(string list, string item) =>
-        list.Split(':').Any(e => string.Equals(TagList.RemoveWhiteSpace(e), item, StringComparison.OrdinalIgnoreCase));
+        list.Split(':').Any(e => TagList.RemoveWhiteSpace(e) == item);
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>
     /// Does the granularity allow <paramref name="localPart"/>? Empty or absent g= allows all (RFC 4870

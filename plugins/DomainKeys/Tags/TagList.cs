@@ -28,7 +28,7 @@ internal sealed class TagList
     public bool Contains(string name) => this[name] is not null;
 
     /// <summary>
-    /// Parses <paramref name="text"/>. Fails on an element without "=" or an invalid tag name. Of a tag given
+    /// Parses <paramref name="text"/>. Fails on an element without "=". Of a tag given
     /// twice the last counts: RFC 4870 does not say, and Mail::DKIM, the DomainKeys reference, reads it so (a
     /// damaged signature whose a= became a second s= then verifies or fails on its merits on both sides).
     /// </summary>
@@ -50,13 +50,11 @@ internal sealed class TagList
                     error = $"tag without '=': \"{Shorten(spec.ToString())}\"";
                     return false;
                 }
+                // A name outside RFC 4870's grammar (tag-name = ALPHA *ALNUMPUNC: "x-y", "1a") is one no verifier
+                // knows, so it is ignored like any unrecognized tag, as Mail::DKIM, the DomainKeys reference, does:
+                // refusing the whole signature or key record for it made mail fail here that passes elsewhere.
                 var nameSpan = spec[..eq].Trim(FoldingWhiteSpace);
-                if (!IsTagName(nameSpan))
-                {
-                    error = $"invalid tag name \"{Shorten(nameSpan.ToString())}\"";
-                    return false;
-                }
-                var name = nameSpan.Length == 1 ? SingleLetterNames[nameSpan[0]] : nameSpan.ToString();
+                var name = nameSpan.Length == 1 && nameSpan[0] < 128 ? SingleLetterNames[nameSpan[0]] : nameSpan.ToString();
                 for (var i = result.Count - 1; i >= 0; i--)
                     if (result[i].Key == name) result.RemoveAt(i);
                 result.Add(new(name, spec[(eq + 1)..].Trim(FoldingWhiteSpace).ToString()));
@@ -94,15 +92,6 @@ internal sealed class TagList
 
     // Every DomainKeys tag name is one letter: the same string each time rather than a new one per tag.
     private static readonly string[] SingleLetterNames = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).ToArray();
-
-    // tag-name = ALPHA *ALNUMPUNC, ALNUMPUNC = ALPHA / DIGIT / "_" (the grammar RFC 4870 shares with DKIM).
-    private static bool IsTagName(ReadOnlySpan<char> name)
-    {
-        if (name.Length == 0 || !char.IsAsciiLetter(name[0])) return false;
-        foreach (var c in name)
-            if (!char.IsAsciiLetterOrDigit(c) && c != '_') return false;
-        return true;
-    }
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }

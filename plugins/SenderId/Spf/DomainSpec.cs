@@ -49,8 +49,10 @@ public static class DomainSpec
         var name = domain.EndsWith('.') ? domain[..^1] : domain;
         if (name.Length == 0 || name.Length > SpfLimits.MaxDomainLength) return false;
         if (name.StartsWith('[')) return false;
-        // DNS names on the wire are ASCII here; a U-label or a control character cannot have SPF records.
-        foreach (var c in name) if (c <= ' ' || c > '~') return false;
+        // DNS names on the wire are ASCII here; a U-label or a control character cannot have SPF records. A space or
+        // a quote is a legal label octet (RFC 2181 §11) that "%_" and quoted local-parts put into include: and
+        // redirect= targets, and other implementations look those up: so do we.
+        foreach (var c in name) if (c < ' ' || c > '~') return false;
         var labels = name.Split('.');
         if (labels.Length < 2) return false;
         foreach (var label in labels)

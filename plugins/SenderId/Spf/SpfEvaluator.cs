@@ -61,7 +61,7 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         }
 
         private MacroContext Context(string domain) => new(
-            request.Sender, domain, ip, request.Helo, options.ReceiverName, owner.time.GetUtcNow(), ValidatedNameAsync);
+            request.Sender, domain, ip, request.Helo, request.Receiver ?? options.ReceiverName, owner.time.GetUtcNow(), ValidatedNameAsync);
 
         public async Task<SpfOutcome> CheckHostAsync(string domain, bool topLevel)
         {

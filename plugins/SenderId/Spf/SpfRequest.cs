@@ -38,6 +38,11 @@ public sealed record SpfRequest(IPAddress Ip, string Identity, string Helo, SpfS
     public string Domain => Sender[(Sender.LastIndexOf('@') + 1)..];
 
     /// <summary>
+    /// %{r}, the name of the host performing the check (RFC 7208 §7.3); null for the evaluator's configured name.
+    /// </summary>
+    public string? Receiver { get; init; }
+
+    /// <summary>
     /// True when the identity is the HELO name (smtp.helo in RFC 8601 terms, identity=helo in Received-SPF);
     /// a MAIL FROM without "@" is still the mailfrom identity, checked as postmaster@that name.
     /// </summary>

@@ -409,6 +409,25 @@ public sealed class SenderIdFilterTests
         Assert.DoesNotContain("helo=", h.Value);
     }
 
+    /// <summary>
+    /// RFC 7208 §7.3: %{r} is the checking host's name; "unknown" only when there is none. Without SenderId:HostName
+    /// it is the MTA's name (macro j), as for the headers (an independent review found "unknown" in explanations).
+    /// </summary>
+    [Theory]
+    [InlineData(null, "mx.receiver.example")]
+    [InlineData("configured.example", "configured.example")]
+    public async Task The_r_macro_names_this_host(string? hostName, string expected)
+    {
+        var dns = new InMemoryDnsResolver()
+            .AddTxt("x.example", "v=spf1 exp=e.x.example -all").AddTxt("e.x.example", "checked by %{r}");
+        var (filter, _) = hostName is null ? Create(dns) : Create(dns, ("HostName", hostName));
+        var ctx = new FakeMessageContext("192.0.2.10");
+        ctx.MacroValues["j"] = "mx.receiver.example";
+        await Run(filter, ctx, "alice@x.example", ("From", "alice@x.example"));
+        Assert.Equal($"checked by {expected}", ctx.Result("spf").Reason);
+        Assert.Equal($"checked by {expected}", ctx.Result("sender-id").Reason);
+    }
+
     [Fact]
     public async Task SecondMessageOnTheConnectionStartsClean()
     {
