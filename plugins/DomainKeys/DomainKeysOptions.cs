@@ -11,8 +11,12 @@ public sealed class DomainKeysOptions
     /// <summary>-b: "s" sign, "v" verify, "sv" both (dk-filter's default).</summary>
     public string Mode { get; set; } = "sv";
 
-    /// <summary>-c: canonicalization for signatures we make: "simple" (dk-filter's default) or "nofws".</summary>
-    public string Canonicalization { get; set; } = "simple";
+    /// <summary>
+    /// -c: canonicalization for signatures we make, "simple" or "nofws". dk-filter's default was simple; ours is
+    /// nofws because Sendmail folds address fields anew after the milter has signed (a To: or Cc: list that
+    /// reaches the line length), which breaks a simple signature at every verifier and not a nofws one.
+    /// </summary>
+    public string Canonicalization { get; set; } = "nofws";
 
     /// <summary>
     /// -H: write the h= list of signed header fields. On by default, unlike dk-filter: an MTA adds fields the

@@ -44,7 +44,13 @@ public sealed class SenderIdFilter(SenderIdChecks checks, PeerList peers, ILogge
     public override ValueTask<Verdict> MailFromAsync(IMessageContext context)
     {
         Reset();
-        if (skipConnection || context.Connection.Address is not { } ip) return Verdict.ContinueTask;
+        if (skipConnection) return Verdict.ContinueTask;
+        if (context.Connection.Address is not { } ip)
+        {
+            // Mail from the MTA's command line (Sendmail -bs) has no client address: there is nothing to check.
+            logger.LogDebug("{QueueId}: no client IP address from the MTA (local submission): not checked", context.QueueId);
+            return Verdict.ContinueTask;
+        }
         var m = message = new MessageState();
         var authen = context.Macros.Get("auth_authen");
         m.Authenticated = !string.IsNullOrEmpty(authen);

@@ -76,7 +76,7 @@ public static class MilterHostBuilder
         using var host = Build(arguments, addProtocol);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Milters.Host");
         PluginSetProvider provider;
-        IDisposable? pidFile;
+        PidFile? pidFile = null;
         try
         {
             provider = host.Services.GetRequiredService<PluginSetProvider>();
@@ -90,7 +90,19 @@ public static class MilterHostBuilder
             if (root["Hosting:User"] is { Length: > 0 } user)
             {
                 var socket = provider.Generation.Listen.Socket;
-                PrivilegeDrop.Drop(user, socket.Kind == SocketKind.Unix ? [socket.Path!] : []);
+                // The socket, so the MTA's side of it stays usable; the pid file, so it can be emptied at exit.
+                var handOver = new List<string>(2);
+                if (socket.Kind == SocketKind.Unix) handOver.Add(socket.Path!);
+                if (pidFile is not null) handOver.Add(pidFile.Path);
+                try
+                {
+                    PrivilegeDrop.Drop(user, [.. handOver]);
+                }
+                catch (StartupException)
+                {
+                    pidFile?.Remove();
+                    throw;
+                }
             }
         }
         catch (StartupException e) when (LogsToSyslog(host))
@@ -101,7 +113,6 @@ public static class MilterHostBuilder
             throw;
         }
 
-        using var ownedPidFile = pidFile;
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
         foreach (var warning in provider.Generation.Warnings) logger.LogWarning("{Warning}", warning);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -119,6 +130,10 @@ public static class MilterHostBuilder
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // stopped before it had fully started
+        }
+        finally
+        {
+            if (pidFile?.Remove() is { } notRemoved) logger.LogWarning("{Problem}", notRemoved);
         }
         return 0;
     }

@@ -57,6 +57,25 @@ public class ProcessOptionsTests : IDisposable
         Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
     }
 
+    /// <summary>
+    /// -u with -P in a directory the user may not write (an independent review: a root-owned pid file stayed behind,
+    /// silently, naming a process that was gone): the file is emptied and the log says why.
+    /// </summary>
+    [Fact]
+    public void A_pid_file_that_cannot_be_removed_after_u_is_emptied_with_a_warning()
+    {
+        if (Environment.UserName != "root") return; // -u needs root (refusal covered above)
+        var pidFile = dir["milters.pid"];
+        var options = new MilterProcessOptions { Config = Config() };
+        options.Args.AddRange(["-u", "nobody", "-P", pidFile]);
+        using var milter = MilterProcess.Start(options);
+        milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+        Assert.Equal(milter.ProcessId.ToString(), File.ReadAllText(pidFile).Trim());
+        Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
+        Assert.Equal("", File.ReadAllText(pidFile));
+        Assert.Contains($"could not remove pid file {pidFile}", milter.Output);
+    }
+
     [Fact]
     public void Unix_socket_is_handed_to_the_user_it_runs_as()
     {
