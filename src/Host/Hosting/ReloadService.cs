@@ -23,9 +23,13 @@ public sealed partial class ReloadService : IHostedService, IDisposable
 
     private readonly MilterMetrics? metrics;
 
+    /// <summary>The configuration the process started with: the logging filters watch it.</summary>
+    private readonly Microsoft.Extensions.Configuration.IConfigurationRoot? startConfiguration;
+
     public ReloadService(StartupArguments arguments, PluginSetProvider provider, PluginCatalog catalog, ILoggerFactory loggerFactory,
-        ILogger<ReloadService> logger, MilterMetrics? metrics = null)
+        ILogger<ReloadService> logger, MilterMetrics? metrics = null, Microsoft.Extensions.Configuration.IConfiguration? startConfiguration = null)
     {
+        this.startConfiguration = startConfiguration as Microsoft.Extensions.Configuration.IConfigurationRoot;
         this.metrics = metrics;
         this.arguments = arguments;
         this.provider = provider;
@@ -95,6 +99,7 @@ public sealed partial class ReloadService : IHostedService, IDisposable
             if (next.Listen.Socket.Text != old.Listen.Socket.Text)
                 LogSocketChanged(old.Listen.Socket.Text, next.Listen.Socket.Text);
             provider.Swap(next);
+            RereadLogLevels();
             foreach (var warning in next.Warnings) LogWarning(warning);
             LogReloaded(next.Configuration.File ?? "(defaults)", string.Join(", ", next.Plugins.Plugins.Select(p => p.Name)), next.Keys.AllKeys.Count,
                 next.Keys.AllKeys.Count == 0 ? "none" : string.Join(", ", next.Keys.AllKeys.Select(k => $"{k.Selector}._domainkey.{k.Domain}").Distinct()), next.Dns.ToString());
@@ -103,6 +108,23 @@ public sealed partial class ReloadService : IHostedService, IDisposable
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Logging:LogLevel follows a reload as the rest does (an administrator turning on Debug expects a HUP to do it).
+    /// The logging filters watch the configuration the process started with, so that one re-reads its sources;
+    /// the choice of console or syslog stays as started.
+    /// </summary>
+    private void RereadLogLevels()
+    {
+        try
+        {
+            startConfiguration?.Reload();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
+        {
+            LogWarning($"log levels not reloaded: {e.Message}");
         }
     }
 

@@ -63,6 +63,24 @@ public class ReloadTests : IDisposable
             Assert.Equal([" second"], (await InProcessMilter.SendAsync(after)).Stamps);
     }
 
+    /// <summary>An independent review set Logging:LogLevel to Debug, sent SIGHUP and saw no debug line until a restart.</summary>
+    [Fact]
+    public async Task Reload_applies_new_log_levels()
+    {
+        InProcessMilter.LayOutStamp(dir["plugins"], "StampA");
+        var config = Config("first");
+        config["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Information" } };
+        await using var milter = await InProcessMilter.StartAsync(config, dir["milters.json"]);
+        var logger = milter.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Milters.Host.Test");
+        Assert.False(logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug));
+
+        var debug = Config("first");
+        debug["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Information", ["Milters"] = "Debug" } };
+        Rewrite(milter, debug);
+        Assert.True(await milter.Services.GetRequiredService<ReloadService>().ReloadAsync());
+        Assert.True(logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug));
+    }
+
     [Fact]
     public async Task Reload_reads_the_key_table_again()
     {
