@@ -95,6 +95,13 @@ public sealed partial class ReloadService : IHostedService, IDisposable
                 LogRefused(e.Message);
                 return false;
             }
+            catch (Exception e)
+            {
+                // Anything else (a plugin folder unreadable, a resolver that cannot be built) refuses the reload the
+                // same way, with one line: the reload runs as a fire-and-forget task on SIGHUP, where it would vanish.
+                LogRefused($"{e.GetType().Name}: {e.Message}");
+                return false;
+            }
 
             if (next.Listen.Socket.Text != old.Listen.Socket.Text)
                 LogSocketChanged(old.Listen.Socket.Text, next.Listen.Socket.Text);

@@ -119,7 +119,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                             await Task.Yield();
                         var handling = session.HandleAsync(frame, replies);
                         open = handling.IsCompletedSuccessfully ? handling.Result
-                            : frame.Command == MilterCommand.EndOfMessage ? await KeepMtaWaitingAsync(handling, connection, peerDescription)
+                            : frame.Command == MilterCommand.EndOfMessage ? await KeepMtaWaitingAsync(handling, connection, peerDescription, session.Context)
                             : await handling;
                         if (replies.WrittenCount > 0)
                         {
@@ -205,21 +205,40 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     /// End of message taking long: SMFIR_PROGRESS every <see cref="MilterOptions.ProgressInterval"/> until the
     /// plugins answer. The answer itself still leaves in one write after the last progress frame.
     /// </summary>
-    private async Task<bool> KeepMtaWaitingAsync(ValueTask<bool> handling, Stream connection, string peer)
+    private async Task<bool> KeepMtaWaitingAsync(ValueTask<bool> handling, Stream connection, string peer, Pipeline.MessageContext message)
     {
         var work = handling.AsTask();
-        while (true)
+        try
         {
-            using var tick = new CancellationTokenSource();
-            var delay = Task.Delay(Options.ProgressInterval, time, tick.Token);
-            if (await Task.WhenAny(work, delay) == work)
+            while (true)
             {
-                tick.Cancel();
-                return await work;
+                using var tick = new CancellationTokenSource();
+                var delay = Task.Delay(Options.ProgressInterval, time, tick.Token);
+                if (await Task.WhenAny(work, delay) == work)
+                {
+                    tick.Cancel();
+                    return await work;
+                }
+                using var writeTimeout = new CancellationTokenSource(Options.ConnectionTimeout);
+                try
+                {
+                    await connection.WriteAsync(ProgressFrame, writeTimeout.Token);
+                }
+                catch (OperationCanceledException e) when (writeTimeout.IsCancellationRequested)
+                {
+                    throw new IOException($"the MTA did not take SMFIR_PROGRESS within {Options.ConnectionTimeout}", e);
+                }
+                logger.LogDebug("{Peer}: end of message still in progress, sent SMFIR_PROGRESS", peer);
             }
-            using var writeTimeout = new CancellationTokenSource(Options.ConnectionTimeout);
-            await connection.WriteAsync(ProgressFrame, writeTimeout.Token);
-            logger.LogDebug("{Peer}: end of message still in progress, sent SMFIR_PROGRESS", peer);
+        }
+        catch (Exception) when (!work.IsCompleted)
+        {
+            // The connection is gone while the plugins still work on the message: they are told (MessageAborted)
+            // and waited for — their deadlines bound it — before the session and its buffers are torn down
+            // under them (an independent review saw AbortAsync and DisposeAsync run during EndOfMessageAsync).
+            try { message.CancelMessage(); } catch (ObjectDisposedException) { }
+            await work.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
         }
     }
 

@@ -21,6 +21,10 @@ public sealed class FilterChain : IAsyncDisposable
     private readonly MilterMetrics? metrics;
     private readonly TimeSpan? blockingWarning;
     private readonly bool watchFromStart;
+    private readonly PluginSet plugins;
+
+    /// <summary>A plugin overran its deadline in this message: its token is cancelled when the message ends.</summary>
+    private bool overran;
 
     /// <summary>
     /// With inline socket completions a callback before end of message runs on a socket thread, and while it
@@ -42,23 +46,27 @@ public sealed class FilterChain : IAsyncDisposable
         // A threshold given explicitly (tests, tools) is meant from the first call.
         watchFromStart = blockingWarning is not null;
         Context = context;
+        this.plugins = plugins;
         this.logger = logger;
         this.time = time ?? TimeProvider.System;
         slots = new Slot[plugins.Plugins.Count];
         for (int i = 0; i < slots.Length; i++)
         {
             var plugin = plugins.Plugins[i];
-            MessageFilter filter;
-            try
-            {
-                filter = plugin.Plugin.CreateFilter(plugins.Services);
-            }
-            catch (Exception ex)
-            {
-                logger.LogError("plugin {Plugin} could not create its filter: {Error}", plugin.Name, Describe(ex));
-                filter = new BrokenFilter(ex);
-            }
-            slots[i] = new Slot(plugin, filter, new PluginMessageContext(context, plugin.Name), deadlineOf?.Invoke(plugin));
+            slots[i] = new Slot(plugin, CreateFilter(plugin), new PluginMessageContext(context, plugin.Name), deadlineOf?.Invoke(plugin));
+        }
+    }
+
+    private MessageFilter CreateFilter(LoadedPlugin plugin)
+    {
+        try
+        {
+            return plugin.Plugin.CreateFilter(plugins.Services);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError("plugin {Plugin} could not create its filter: {Error}", plugin.Name, Describe(ex));
+            return new BrokenFilter(ex);
         }
     }
 
@@ -121,7 +129,9 @@ public sealed class FilterChain : IAsyncDisposable
     /// </summary>
     public async ValueTask EndMessageAsync(bool aborted)
     {
-        if (aborted) Context.CancelMessage();
+        // An overrunning plugin's lookups stop with the message (its token is not handed to the next one).
+        if (aborted || overran) Context.CancelMessage();
+        overran = false;
         foreach (var slot in slots)
         {
             try
@@ -163,6 +173,11 @@ public sealed class FilterChain : IAsyncDisposable
             Verdict verdict;
             try
             {
+                if (slot.ReplayConnection && await ReplayConnectionAsync(slot, ev) is { IsTerminal: true } refused)
+                {
+                    verdict = refused;
+                    goto decided;
+                }
                 ValueTask<Verdict> pending;
                 if (blockingWarning is { } limit && ev != ChainEvent.EndOfMessage)
                 {
@@ -174,7 +189,7 @@ public sealed class FilterChain : IAsyncDisposable
                 {
                     pending = call(slot.Filter, slot.Context, arg);
                 }
-                verdict = pending.IsCompletedSuccessfully ? pending.Result : await WithDeadline(pending, slot.Deadline);
+                verdict = pending.IsCompletedSuccessfully ? pending.Result : await WithDeadline(slot, pending);
             }
             catch (Exception ex)
             {
@@ -182,6 +197,7 @@ public sealed class FilterChain : IAsyncDisposable
                 continue;
             }
 
+            decided:
             if (verdict.IsTerminal)
             {
                 // A refusal the MTA passes on to the sender: one warning naming it, so `journalctl -p warning` lists
@@ -220,17 +236,72 @@ public sealed class FilterChain : IAsyncDisposable
             slot.Plugin.Name, held.TotalMilliseconds, ev, Context.QueueId);
     }
 
-    private async ValueTask<Verdict> WithDeadline(ValueTask<Verdict> pending, TimeSpan? deadline)
+    private async ValueTask<Verdict> WithDeadline(Slot slot, ValueTask<Verdict> pending)
     {
-        if (deadline is not { } limit) return await pending;
+        if (slot.Deadline is not { } limit) return await pending;
+        var task = pending.AsTask();
         try
         {
-            return await pending.AsTask().WaitAsync(limit, time);
+            return await task.WaitAsync(limit, time);
         }
         catch (TimeoutException)
         {
+            Abandon(slot, task);
             throw new TimeoutException($"no answer within its deadline of {limit.TotalSeconds:0.###} s");
         }
+    }
+
+    /// <summary>
+    /// The plugin's call overran: it goes on running, so its filter and its view of the message are given up —
+    /// the view detached (late edits and results land nowhere: an independent review saw a late SPF pass stamped
+    /// on the next message of the connection, and the late end of the old message reset the new one's state) and a
+    /// fresh filter takes the slot, told of the connection again before its next call. The old filter is disposed
+    /// once its call has ended.
+    /// </summary>
+    private void Abandon(Slot slot, Task<Verdict> running)
+    {
+        overran = true;
+        slot.Context.Detach();
+        var old = slot.Filter;
+        slot.Filter = CreateFilter(slot.Plugin);
+        slot.Context = new PluginMessageContext(Context, slot.Plugin.Name);
+        slot.ReplayConnection = true;
+        _ = RetireAsync(slot.Plugin.Name, old, running);
+    }
+
+    private async Task RetireAsync(string plugin, MessageFilter old, Task<Verdict> running)
+    {
+        try
+        {
+            await running.ConfigureAwait(false);
+            logger.LogInformation("plugin {Plugin} answered after its deadline; the answer was dropped", plugin);
+        }
+        catch (Exception ex)
+        {
+            logger.LogInformation("plugin {Plugin} ended after its deadline with {Error}", plugin, Describe(ex));
+        }
+        try
+        {
+            await old.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("plugin {Plugin} failed to close: {Error}", plugin, Describe(ex));
+        }
+    }
+
+    /// <summary>
+    /// A filter that took over after an overrun has not seen this connection: it is shown CONNECT and HELO again
+    /// before its first event (not before CONNECT itself, which a new SMTP client on the connection brings). A
+    /// terminal answer there stands for the event at hand.
+    /// </summary>
+    private async ValueTask<Verdict?> ReplayConnectionAsync(Slot slot, ChainEvent ev)
+    {
+        slot.ReplayConnection = false;
+        if (ev == ChainEvent.Connect) return null;
+        var connect = await WithDeadline(slot, slot.Filter.ConnectAsync(slot.Context));
+        if (connect.IsTerminal || Context.Helo is null || ev == ChainEvent.Helo) return connect;
+        return await WithDeadline(slot, slot.Filter.HeloAsync(slot.Context));
     }
 
     /// <summary>Applies the plugin's on-error action; null means go on with the next plugin.</summary>
@@ -261,8 +332,11 @@ public sealed class FilterChain : IAsyncDisposable
     private sealed class Slot(LoadedPlugin plugin, MessageFilter filter, PluginMessageContext context, TimeSpan? deadline)
     {
         public LoadedPlugin Plugin { get; } = plugin;
-        public MessageFilter Filter { get; } = filter;
-        public PluginMessageContext Context { get; } = context;
+        public MessageFilter Filter { get; set; } = filter;
+        public PluginMessageContext Context { get; set; } = context;
+
+        /// <summary>The filter took over after an overrun and has not been shown the connection yet.</summary>
+        public bool ReplayConnection { get; set; }
         public TimeSpan? Deadline { get; } = deadline;
 
         /// <summary>Per message: the plugin threw and its action was Continue; it sits out the rest of the message.</summary>

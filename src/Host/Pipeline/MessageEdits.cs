@@ -50,8 +50,9 @@ public sealed class MessageEdits : IMessageEdits
         queued.Add(new MessageEdit(MessageEditKind.ChangeFrom, sender, Arguments: esmtpArguments));
     }
 
+    /// <summary>Copied: a plugin may pass a body chunk or pooled memory that is reused before the edit is sent.</summary>
     public void ReplaceBody(ReadOnlyMemory<byte> body) =>
-        queued.Add(new MessageEdit(MessageEditKind.ReplaceBody, Body: body));
+        queued.Add(new MessageEdit(MessageEditKind.ReplaceBody, Body: body.ToArray()));
 
     public void Quarantine(string reason)
     {

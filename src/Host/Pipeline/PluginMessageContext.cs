@@ -4,25 +4,40 @@ namespace Milters.Host.Pipeline;
 
 /// <summary>
 /// What one plugin sees of the shared <see cref="MessageContext"/>: everything, except that results it adds
-/// carry its name — also when added later from a task it started.
+/// carry its name — also when added later from a task it started. A plugin that overran its deadline keeps
+/// running on its own; its view is then <see cref="Detach">detached</see>, so what it writes afterwards lands in a
+/// context nobody reads instead of in the connection's next message.
 /// </summary>
 internal sealed class PluginMessageContext(MessageContext shared, string pluginName) : IMessageContext
 {
-    public ConnectionInfo Connection => shared.Connection;
-    public string? Helo => shared.Helo;
-    public Envelope Envelope => shared.Envelope;
-    public IMacros Macros => shared.Macros;
-    public string QueueId => shared.QueueId;
-    public IReadOnlyList<HeaderField> Headers => shared.Headers;
-    public IReadOnlyList<AuthenticationResult> Results => shared.Results;
-    public IReadOnlyList<string> FailedPlugins => shared.FailedPlugins;
-    public IMessageEdits Edits => shared.Edits;
-    public IDictionary<string, object> Items => shared.Items;
-    public CancellationToken MessageAborted => shared.MessageAborted;
+    private MessageContext target = shared;
+
+    private MessageContext Target => Volatile.Read(ref target);
+
+    public ConnectionInfo Connection => Target.Connection;
+    public string? Helo => Target.Helo;
+    public Envelope Envelope => Target.Envelope;
+    public IMacros Macros => Target.Macros;
+    public string QueueId => Target.QueueId;
+    public IReadOnlyList<HeaderField> Headers => Target.Headers;
+    public IReadOnlyList<AuthenticationResult> Results => Target.Results;
+    public IReadOnlyList<string> FailedPlugins => Target.FailedPlugins;
+    public IMessageEdits Edits => Target.Edits;
+    public IDictionary<string, object> Items => Target.Items;
+    public CancellationToken MessageAborted => Target.MessageAborted;
 
     public void AddResult(AuthenticationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        shared.AddResult(result with { Plugin = pluginName });
+        Target.AddResult(result with { Plugin = pluginName });
+    }
+
+    /// <summary>From now on reads see an empty, aborted message and writes go nowhere.</summary>
+    public void Detach()
+    {
+        var nowhere = new MessageContext();
+        _ = nowhere.MessageAborted;
+        nowhere.CancelMessage();
+        Volatile.Write(ref target, nowhere);
     }
 }

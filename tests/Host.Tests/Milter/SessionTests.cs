@@ -369,6 +369,39 @@ public class SessionTests
         Assert.Equal("X-Slow", eom.Modifications.Single().Name);
     }
 
+    /// <summary>
+    /// The MTA goes away while end of message is in progress: the plugins are told (MessageAborted) and waited for
+    /// before the session is torn down (an independent review saw AbortAsync and DisposeAsync run while the plugin's
+    /// EndOfMessageAsync was still working on the message).
+    /// </summary>
+    [Fact]
+    public async Task A_connection_lost_during_end_of_message_waits_for_the_plugins_before_closing_them()
+    {
+        var slow = new ScriptedPlugin("Slow", PluginNeeds.AddHeaders);
+        slow.OnEndOfMessageAsync = async c =>
+        {
+            try { await Task.Delay(TimeSpan.FromSeconds(20), c.MessageAborted); }
+            catch (OperationCanceledException) { slow.Events.Enqueue("eom-cancelled"); }
+            slow.Events.Enqueue("eom-finished");
+            return Verdict.Continue;
+        };
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:ProgressInterval"] = "00:00:00.1" },
+            MilterTestServer.Plugin(slow));
+        await using (var client = await server.ReadyClientAsync(MtaOffer.Sendmail))
+        {
+            await client.MailFromAsync("a@example.com");
+            await client.RcptAsync("b@example.org");
+            await client.HeaderAsync("From", " a@example.com");
+            await client.EndOfHeadersAsync();
+            await client.SendAsync('E', []);
+            for (var i = 0; i < 100 && !slow.Events.Contains("eom"); i++) await Task.Delay(20);
+        }
+        await server.WaitForHandlersAsync();
+        var events = slow.Events.ToArray();
+        var eom = Array.IndexOf(events, "eom");
+        Assert.Equal(["eom", "eom-cancelled", "eom-finished", "abort", "dispose"], events[eom..]);
+    }
+
     [Fact]
     public async Task A_plugin_over_its_configured_Timeout_gets_its_on_error_action()
     {

@@ -131,6 +131,57 @@ public class FilterChainTests
         Assert.Contains(logs.AtLeast(LogLevel.Warning), l => l.Contains("Slow") && l.Contains("deadline"));
     }
 
+    /// <summary>
+    /// A plugin over its deadline keeps running; when it ends it must not write into the connection's next message
+    /// (an independent review saw SenderId's late "spf=pass" for one sender stamped on the next sender's message,
+    /// and its reset wipe that message's state). A fresh filter takes over and is shown CONNECT and HELO first.
+    /// </summary>
+    [Fact]
+    public async Task A_plugin_that_overran_cannot_touch_the_next_message()
+    {
+        var release = new TaskCompletionSource();
+        var lateDone = new TaskCompletionSource();
+        var calls = 0;
+        var a = P("Slow");
+        a.OnEndOfMessageAsync = async c =>
+        {
+            if (Interlocked.Increment(ref calls) > 1) return Verdict.Continue;
+            await release.Task;
+            c.Edits.AddHeader("X-Late", "from the first message");
+            c.AddResult(new AuthenticationResult(AuthMethods.Spf, AuthResultCode.Pass));
+            lateDone.SetResult();
+            return Verdict.Continue;
+        };
+        var context = new MessageContext { Helo = "client.example" };
+        await using var chain = Chain(context, _ => TimeSpan.FromMilliseconds(50), (a, OnErrorAction.Continue));
+        await chain.ConnectAsync();
+        await chain.HeloAsync();
+        await chain.MailFromAsync();
+        var token = context.MessageAborted;
+        Assert.Equal(VerdictKind.Continue, (await chain.EndOfMessageAsync()).Kind);
+        Assert.Contains("Slow", context.FailedPlugins);
+        await chain.EndMessageAsync(aborted: false);
+        Assert.True(token.IsCancellationRequested); // the overrunning call's lookups stop with its message
+
+        context.Envelope.MailFrom = "<second@example.org>";
+        await chain.MailFromAsync();
+        Assert.False(context.MessageAborted.IsCancellationRequested);
+        release.SetResult();
+        await lateDone.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(VerdictKind.Continue, (await chain.EndOfMessageAsync()).Kind);
+        Assert.Empty(context.Edits.Queued);
+        Assert.Empty(context.Results);
+        Assert.Empty(context.FailedPlugins);
+
+        Assert.Equal(2, a.FiltersCreated);
+        var events = a.Events.ToArray();
+        var second = Array.IndexOf(events, "mail:<second@example.org>");
+        Assert.Equal(["connect:", "helo:client.example"], events[(second - 2)..second].Select(e => e.StartsWith("connect:", StringComparison.Ordinal) ? "connect:" : e));
+        // The given-up filter is closed once its call has ended.
+        for (var i = 0; i < 100 && !a.Events.Contains("dispose"); i++) await Task.Delay(50);
+        Assert.Contains("dispose", a.Events);
+    }
+
     [Fact]
     public async Task Results_carry_the_name_of_the_plugin_that_added_them()
     {
