@@ -70,7 +70,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         {
             session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions, Options, metrics, () => plugins.Current);
             var current = session;
-            // Waiting between messages ends at shutdown; a message in flight is finished first.
+            // At shutdown a message in flight is finished first, and a connection between messages is still served
+            // for a moment (ShutdownIdleGrace): an SMTP session sending several messages, or about to QUIT, ends in
+            // order instead of finding its milter connection reset (Postfix then logged an error and tempfailed the
+            // session's next message; found by an independent review of restarts under load).
             onShutdown = shutdown.Register(() =>
             {
                 if (!current.InMessage) reader.CancelPendingRead();
@@ -80,10 +83,13 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
             // now and then into a frame it never finishes would otherwise hold the connection (and its buffer) for
             // ever, and enough of them fill Listen:MaxConnections (found by an independent review).
             var waitingSince = Environment.TickCount64;
-            while (!(shutdown.IsCancellationRequested && !session.InMessage))
+            while (true)
             {
                 ReadResult result;
-                var left = Options.ConnectionTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - waitingSince);
+                var waited = TimeSpan.FromMilliseconds(Environment.TickCount64 - waitingSince);
+                var left = Options.ConnectionTimeout - waited;
+                var stopping = shutdown.IsCancellationRequested && !session.InMessage;
+                if (stopping && ShutdownIdleGrace - waited < left) left = ShutdownIdleGrace - waited;
                 try
                 {
                     if (left <= TimeSpan.Zero) throw new OperationCanceledException(idle.Token);
@@ -92,7 +98,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 }
                 catch (OperationCanceledException) when (idle.IsCancellationRequested || left <= TimeSpan.Zero)
                 {
-                    logger.LogInformation("{Peer}: closing: no command from the MTA within {Timeout}", peerDescription, Options.ConnectionTimeout);
+                    if (stopping)
+                        logger.LogDebug("{Peer}: closing between messages at shutdown", peerDescription);
+                    else
+                        logger.LogInformation("{Peer}: closing: no command from the MTA within {Timeout}", peerDescription, Options.ConnectionTimeout);
                     return;
                 }
                 idle = Rearm(idle);
@@ -130,7 +139,6 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                             replies.ResetWrittenCount();
                             answered = true;
                         }
-                        if (shutdown.IsCancellationRequested && !session.InMessage) open = false;
                         waitingSince = Environment.TickCount64;
                     }
                 }
@@ -198,6 +206,9 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
 
     /// <summary>With inline socket completions (read once, as the runtime does): end of message goes to the pool.</summary>
     private static readonly bool OffloadEndOfMessage = Hosting.InlineSocketCompletions.InEffect;
+
+    /// <summary>How long, at shutdown, a connection between messages may go without a command before it is closed.</summary>
+    private static readonly TimeSpan ShutdownIdleGrace = TimeSpan.FromSeconds(2);
 
     private static readonly byte[] ProgressFrame = [0, 0, 0, 1, (byte)MilterResponse.Progress];
 

@@ -479,6 +479,27 @@ public class SessionTests
         Assert.True(await busy.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
     }
 
+    /// <summary>
+    /// An SMTP session sending its next message right after a shutdown began is served, not reset: Postfix logged
+    /// "can't read SMFIC_MAIL reply packet header: Connection reset" and tempfailed the message (an independent
+    /// review of restarts under load). A connection that stays idle is closed soon after.
+    /// </summary>
+    [Fact]
+    public async Task Shutdown_serves_a_message_that_follows_at_once_then_closes_the_idle_connection()
+    {
+        var stamp = new Stamp();
+        await using var server = MilterTestServer.StartTcp(MilterTestServer.Plugin(stamp.Plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        Assert.True((await client.SendMessageAsync("a@example.com", ["b@example.org"], Message)).Verdict.IsContinue);
+
+        server.Shutdown.Cancel();
+        var next = await client.SendMessageAsync("c@example.com", ["d@example.org"], Message);
+        Assert.True(next.Verdict.IsContinue);
+        Assert.Equal("X-Stamp", next.EndOfMessage!.Modifications.Single().Name);
+        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+        await server.WaitForHandlersAsync();
+    }
+
     [Fact]
     public async Task Shutdown_lets_a_message_finish_when_MAIL_was_negotiated_away()
     {
