@@ -390,7 +390,8 @@ public sealed class TraceFieldTests
         var message = TestMessage.Parse("Authentication-Results: mx.example.com; none\r\nFrom: a@example.com\r\nSubject: s\r\n\r\nbody\r\n");
         await context.RunAsync(filter, message);
         var delivered = context.Delivered(message);
-        Assert.Contains("h=From:Subject;", delivered.Headers[0].Value);
+        // Unfolded: the formatter may break h= after a colon, wherever the line fills up.
+        Assert.Contains("h=From:Subject;", System.Text.RegularExpressions.Regex.Replace(delivered.Headers[0].Value, "\r\n[ \t]+", ""));
         // A receiver removes the trace field: the signature still verifies.
         var stripped = new TestMessage(delivered.Headers.Where(h => !h.Is("Authentication-Results")).ToList(), delivered.Body);
         var verify = FilterFactory.Create(dns, new TestKeyTable());
