@@ -16,6 +16,7 @@ public sealed class DkFilterCommandLineTests
         var s = t.Settings;
         Assert.Equal("inet:8892@localhost", s["Listen:Socket"]);
         Assert.Equal("true", s["Logging:Syslog"]);
+        Assert.Equal("dk-filter", s["Logging:SyslogIdentity"]); // as the old program logged
         Assert.Equal("DomainKeys,AuthResults", s["Plugins:Order"]);
         Assert.Equal("sender-id,spf,auth", s["AuthResults:SiblingMethods"]); // sid-filter's field, next to ours
         Assert.Equal("example.com", s["Keys:Table:0:Domain"]);

@@ -94,6 +94,8 @@ public sealed partial class MigrateCommand : ICliCommand
                 if (key.Equals("Plugins:Order", StringComparison.OrdinalIgnoreCase)) continue;
                 // One process writes one header: the two-process setting has no place here.
                 if (key.Equals(DkFilterCommandLine.SiblingMethodsKey, StringComparison.OrdinalIgnoreCase)) continue;
+                // Nor the old program's name in the mail log: the one process logs as milters.
+                if (key.Equals("Logging:SyslogIdentity", StringComparison.OrdinalIgnoreCase)) continue;
                 if (merged.TryGetValue(key, out var earlier) && !string.Equals(earlier, value, StringComparison.Ordinal))
                 {
                     notes.Add($"{key}: dk-filter gives \"{earlier}\", {tool} gives \"{value}\"; kept \"{earlier}\"");

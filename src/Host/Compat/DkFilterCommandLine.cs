@@ -98,7 +98,8 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
             case 'i': AddHosts(s, "DomainKeys:InternalHosts", value!); break;
             case 'I': AddHosts(s, "DomainKeys:ExternalHosts", value!); break;
             case 'k': p.KeyList = true; break;
-            case 'l': s["Logging:Syslog"] = "true"; break;
+            // The old program's name in the mail log, so the administrator's greps and log watchers still find it.
+            case 'l': s["Logging:Syslog"] = "true"; s["Logging:SyslogIdentity"] = "dk-filter"; break;
             case 'm': AddList(s, "DomainKeys:SigningDaemons", value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
             case 'M': AddList(s, "DomainKeys:SigningMacros", value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
             case 'o': AddList(s, "DomainKeys:OmitHeaders", value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;

@@ -60,7 +60,8 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
                 s["SenderId:HostName"] = value;
                 s["AuthResults:AuthservId"] = value; // sid-filter used it in its Authentication-Results header too
                 break;
-            case 'l': s["Logging:Syslog"] = "true"; break;
+            // The old program's name in the mail log, so the administrator's greps and log watchers still find it.
+            case 'l': s["Logging:Syslog"] = "true"; s["Logging:SyslogIdentity"] = "sid-filter"; break;
             case 'L':
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var level))
                     throw new LegacyCommandLineException($"-L \"{value}\" is not a number");

@@ -21,7 +21,8 @@ public static class MiltersLogging
         if (ConfigValues.ReadBool(section, "Syslog", false))
         {
             var path = section["SyslogSocket"];
-            logging.Services.AddSingleton<ILoggerProvider>(_ => new SyslogLoggerProvider(path));
+            var ident = section["SyslogIdentity"] is { Length: > 0 } name ? name : "milters";
+            logging.Services.AddSingleton<ILoggerProvider>(_ => new SyslogLoggerProvider(path, ident));
             return;
         }
 

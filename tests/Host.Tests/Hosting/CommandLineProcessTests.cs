@@ -61,13 +61,14 @@ public class CommandLineProcessTests : IDisposable
         using var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         sink.Bind(new UnixDomainSocketEndPoint(dir["log.sock"]));
 
-        var result = Milters("--config", Config(), "-l", "--Logging:SyslogSocket=" + dir["log.sock"], "-p", $"inet:{port}@127.0.0.1");
+        var result = Milters("--config", Config(), "-l", "--Logging:SyslogSocket=" + dir["log.sock"], "--Logging:SyslogIdentity=mailfilter", "-p", $"inet:{port}@127.0.0.1");
         AssertOneLineError(result, $"cannot listen on inet:{port}@127.0.0.1: address already in use");
 
         var lines = new List<string>();
         var buffer = new byte[4096];
         while (sink.Available > 0) lines.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, sink.Receive(buffer)));
         Assert.Contains(lines, l => l.StartsWith("<18>", StringComparison.Ordinal) // mail.crit
+            && l.Contains(" mailfilter[", StringComparison.Ordinal)
             && l.EndsWith($"]: cannot listen on inet:{port}@127.0.0.1: address already in use", StringComparison.Ordinal));
     }
 

@@ -41,11 +41,12 @@ public sealed class MigrateCommandTests
         var direct = new SidFilterCommandLine().Translate(MigrateShellWords.Split(SidFlags));
         foreach (var (key, value) in direct.Settings)
         {
-            if (key is "Plugins:Order" or DkFilterCommandLine.SiblingMethodsKey) continue;
+            if (key is "Plugins:Order" or DkFilterCommandLine.SiblingMethodsKey or "Logging:SyslogIdentity") continue;
             AssertCarried(migrated, key, value);
         }
         // One process writes one header: the two-process setting stays behind.
         Assert.Null(migrated[DkFilterCommandLine.SiblingMethodsKey]);
+        Assert.Null(migrated["Logging:SyslogIdentity"]); // the one process logs as milters
 
         Assert.Equal("inet:8891@localhost", migrated["Listen:Socket"]);
         Assert.Equal(["SenderId", "AuthResults"], PluginSetFactory.Order(migrated));
@@ -75,7 +76,7 @@ public sealed class MigrateCommandTests
         var sid = new SidFilterCommandLine().Translate(MigrateShellWords.Split("-l -p inet:8891@localhost -r 2")).Settings;
         foreach (var (k, v) in dk.Concat(sid))
         {
-            if (k is "Plugins:Order" or "Listen:Socket" or "Hosting:PidFile" or DkFilterCommandLine.SiblingMethodsKey) continue;
+            if (k is "Plugins:Order" or "Listen:Socket" or "Hosting:PidFile" or DkFilterCommandLine.SiblingMethodsKey or "Logging:SyslogIdentity") continue;
             AssertCarried(migrated, k, v);
         }
         Assert.Null(migrated[DkFilterCommandLine.SiblingMethodsKey]);
