@@ -19,6 +19,21 @@ public sealed class ConnectionLimitTests
         return client;
     }
 
+    private static async Task<MilterClient> NegotiatedOnceAdmitted(MilterProcess milter)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await Negotiated(milter);
+            }
+            catch (Exception e) when (attempt < 100 && e is IOException or EndOfStreamException or InvalidDataException or System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
     [Fact]
     public async Task Connections_over_the_limit_are_closed_at_once_with_one_log_line_and_served_again_later()
     {
@@ -39,7 +54,10 @@ public sealed class ConnectionLimitTests
         Assert.DoesNotContain("unknown setting Listen:MaxConnections", milter.Output);
 
         var first = await Negotiated(milter);
-        await using var second = await Negotiated(milter);
+        // The probe's line is written before its slot is released (the handler logs, then the listener forgets the
+        // connection): on a loaded machine the second may still be refused. A refusal then logs the one line the
+        // three below would have (one per 10 s), so trying again changes nothing asserted.
+        await using var second = await NegotiatedOnceAdmitted(milter);
         var over = new List<MilterClient>();
         for (int i = 0; i < 3; i++)
             over.Add(await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, milter.Socket.Port!.Value)));
@@ -60,20 +78,7 @@ public sealed class ConnectionLimitTests
         await first.QuitAsync();
         Assert.True(await first.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
         await first.DisposeAsync();
-        MilterClient? again = null;
-        for (int attempt = 0; attempt < 50 && again is null; attempt++)
-        {
-            try
-            {
-                again = await Negotiated(milter);
-            }
-            catch (Exception e) when (e is IOException or EndOfStreamException or InvalidDataException or System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100); // the first conversation's end is noticed a moment later
-            }
-        }
-        Assert.NotNull(again);
-        await using (again)
+        await using (var again = await NegotiatedOnceAdmitted(milter)) // the first conversation's end is noticed a moment later
         {
             await again.ConnectAsync("client.example.net", IPAddress.Parse("192.0.2.1"));
             var served = await again.SendMessageAsync("<a@example.com>", ["<b@example.org>"], "From: a@example.com\r\n\r\nhi\r\n"u8.ToArray());

@@ -287,9 +287,11 @@ public sealed class SessionLimitTests
             MilterTestServer.Plugin(Recorder()));
         await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
         await client.SendRawAsync([0, 0, 0x10, 0x00, (byte)'L']);   // a 4 KB header frame, begun
-        var started = DateTime.UtcNow;
+        // A byte every 400 ms, far inside the 2 s timeout: a timer that restarted on every byte would never close the
+        // connection, so closing while the bytes still come is the whole proof; how soon is up to the machine's load
+        // (a fixed 6 s bound and 20 bytes were a timing assertion on a shared 2-core machine).
         var closed = false;
-        for (var i = 0; i < 20 && !closed; i++)
+        for (var i = 0; i < 75 && !closed; i++)
         {
             try
             {
@@ -301,8 +303,7 @@ public sealed class SessionLimitTests
                 closed = true;
             }
         }
-        Assert.True(closed, "still open after 20 trickled bytes");
-        Assert.InRange(DateTime.UtcNow - started, TimeSpan.Zero, TimeSpan.FromSeconds(6));
+        Assert.True(closed, "still open after 75 trickled bytes (30 s)");
         Assert.Contains(server.Logs.AtLeast(LogLevel.Information), l => l.Contains("no command from the MTA within", StringComparison.Ordinal));
     }
 

@@ -33,7 +33,11 @@ public sealed class InProcessMilter : IAsyncDisposable
     public static async Task<InProcessMilter> StartAsync(JsonObject config, string configPath)
     {
         config = (JsonObject)config.DeepClone();
-        config["Listen"] = new JsonObject { ["Socket"] = "inet:0@127.0.0.1" };
+        // InlineCompletions false: building the host writes DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS into this (shared)
+        // test process, and "1" there (the default) turns on FilterChain's 50 ms blocking warning and the end-of-message
+        // hand-off in every MilterTestServer test that starts after it — warnings that tests asserting Single/Empty
+        // warnings see on a loaded machine. "0" is what the test process has without it.
+        config["Listen"] = new JsonObject { ["Socket"] = "inet:0@127.0.0.1", ["InlineCompletions"] = false };
         File.WriteAllText(configPath, config.ToJsonString());
         var host = MilterHostBuilder.Build(new StartupArguments(HostCommandLine.Parse(["--config", configPath])), MilterProtocol.Register);
         var listener = host.Services.GetRequiredService<MilterListener>();

@@ -57,6 +57,7 @@ public sealed class ChainSecurityTests
         for (int i = 0; i < 3; i++)
             await host.SendAsync(ClaimsToBeInternal, "127.0.0.1", "localhost", queueId: $"KEYLOG{i}");
         await host.SendAsync(ClaimsToBeInternal, "203.0.113.9", queueId: "KEYLOG9");
+        host.Milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(60)); // a SIGHUP before this is lost
         host.Milter.Signal(MilterProcess.SIGHUP); // a reload reads the key file again
         host.Milter.WaitForOutput("configuration reloaded", TimeSpan.FromSeconds(30));
         await host.SendAsync(ClaimsToBeInternal, "127.0.0.1", "localhost", queueId: "KEYLOG10");

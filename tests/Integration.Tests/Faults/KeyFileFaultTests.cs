@@ -19,6 +19,8 @@ public sealed class KeyFileFaultTests
         var second = await chain.SendAsync("KEY2", "<alice@example.com>", ChainMilter.Message("alice@example.com"), submission: true);
         Assert.Contains(second.EndOfMessage!.AddedHeaders, h => h.Name == "DomainKey-Signature");
 
+        // SIGHUP is taken up once the host says it is ready; one sent earlier would be lost.
+        chain.Milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(60));
         chain.Milter.Signal(Milters.Testing.Peers.MilterProcess.SIGHUP);
         chain.Milter.WaitForOutput("reload refused", TimeSpan.FromSeconds(30));
         var refused = chain.Milter.Output.Split('\n').Single(l => l.Contains("reload refused", StringComparison.Ordinal));
