@@ -90,13 +90,9 @@ public static class MilterHostBuilder
             if (root["Hosting:User"] is { Length: > 0 } user)
             {
                 var socket = provider.Generation.Listen.Socket;
-                // The socket, so the MTA's side of it stays usable; the pid file, so it can be emptied at exit.
-                var handOver = new List<string>(2);
-                if (socket.Kind == SocketKind.Unix) handOver.Add(socket.Path!);
-                if (pidFile is not null) handOver.Add(pidFile.Path);
                 try
                 {
-                    PrivilegeDrop.Drop(user, [.. handOver]);
+                    PrivilegeDrop.Drop(user, socket.Kind == SocketKind.Unix ? [socket.Path!] : []);
                 }
                 catch (StartupException)
                 {

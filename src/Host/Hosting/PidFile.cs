@@ -7,11 +7,18 @@ public sealed class PidFile
 
     public string Path { get; }
 
+    /// <summary>
+    /// Written as a new file (what was there, a stale file or a symbolic link, is removed first, and a link put back
+    /// in between makes the start fail): root must never write through a link that the user of <c>-u</c> could have
+    /// planted in its directory. The file stays root's, as init scripts (start-stop-daemon) insist.
+    /// </summary>
     public static PidFile Write(string path)
     {
         try
         {
-            File.WriteAllText(path, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+            File.Delete(path);
+            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -20,11 +27,7 @@ public sealed class PidFile
         return new PidFile(path);
     }
 
-    /// <summary>
-    /// Removes the file; null when done, else why not. After <c>-u</c> the directory may not be ours to change
-    /// (a root-owned /var/run): the file, handed over to the user at start, is then emptied instead, so an init
-    /// script does not signal whatever process gets this pid next.
-    /// </summary>
+    /// <summary>Removes the file; null when done, else why not (after <c>-u</c> its directory may not be ours to change).</summary>
     public string? Remove()
     {
         try
@@ -34,15 +37,7 @@ public sealed class PidFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try
-            {
-                File.WriteAllText(Path, "");
-                return $"could not remove pid file {Path} ({e.Message}), emptied it; let the user of -u write to its directory (e.g. /run/milters)";
-            }
-            catch (Exception e2) when (e2 is IOException or UnauthorizedAccessException)
-            {
-                return $"could not remove pid file {Path}: {e.Message}; it names a process that is gone";
-            }
+            return $"could not remove pid file {Path} ({e.Message}); it names a process that is gone. With -u, let that user write to the file's directory (e.g. /run/milters)";
         }
     }
 }

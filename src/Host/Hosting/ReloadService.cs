@@ -129,9 +129,10 @@ public sealed partial class ReloadService : IHostedService, IDisposable
         {
             startConfiguration?.Reload();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or FormatException)
+        catch (Exception e)
         {
-            LogWarning($"log levels not reloaded: {e.Message}");
+            // The new generation is in place already; only the log levels stay as they were.
+            LogWarning($"log levels not reloaded: {e.GetType().Name}: {e.Message}");
         }
     }
 

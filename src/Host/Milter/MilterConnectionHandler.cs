@@ -66,6 +66,9 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         var replies = new ArrayBufferWriter<byte>(512);
         var idle = new CancellationTokenSource();
         CancellationTokenRegistration onShutdown = default;
+        // The queue id of a message whose end-of-message answer is on its way (the context forgets it once the
+        // plugins are done), for the log line when the connection is lost before the answer is out.
+        string? answering = null;
         try
         {
             session = new MilterSession(plugins.Current, CreateChain, logger, ReportMissingActions, Options, metrics, () => plugins.Current);
@@ -83,13 +86,20 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
             // now and then into a frame it never finishes would otherwise hold the connection (and its buffer) for
             // ever, and enough of them fill Listen:MaxConnections (found by an independent review).
             var waitingSince = Environment.TickCount64;
+            // Set once, when the connection is first seen between messages after shutdown; frames do not extend it.
+            long closeAt = 0;
             while (true)
             {
                 ReadResult result;
-                var waited = TimeSpan.FromMilliseconds(Environment.TickCount64 - waitingSince);
-                var left = Options.ConnectionTimeout - waited;
+                var now = Environment.TickCount64;
+                var left = Options.ConnectionTimeout - TimeSpan.FromMilliseconds(now - waitingSince);
                 var stopping = shutdown.IsCancellationRequested && !session.InMessage;
-                if (stopping && ShutdownIdleGrace - waited < left) left = ShutdownIdleGrace - waited;
+                if (stopping)
+                {
+                    if (closeAt == 0) closeAt = now + (long)ShutdownIdleGrace.TotalMilliseconds;
+                    var grace = TimeSpan.FromMilliseconds(closeAt - now);
+                    if (grace < left) left = grace;
+                }
                 try
                 {
                     if (left <= TimeSpan.Zero) throw new OperationCanceledException(idle.Token);
@@ -126,9 +136,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                         // other while the thread's other connections waited, up to 100 ms (0g).
                         if (frame.Command == MilterCommand.EndOfMessage && OffloadEndOfMessage && Volatile.Read(ref conversations) > 1)
                             await Task.Yield();
+                        if (frame.Command == MilterCommand.EndOfMessage) answering = session.Context.QueueId;
                         var handling = session.HandleAsync(frame, replies);
                         open = handling.IsCompletedSuccessfully ? handling.Result
-                            : frame.Command == MilterCommand.EndOfMessage ? await KeepMtaWaitingAsync(handling, connection, peerDescription, session.Context)
+                            : frame.Command == MilterCommand.EndOfMessage ? await KeepMtaWaitingAsync(handling, connection, session.Context)
                             : await handling;
                         if (replies.WrittenCount > 0)
                         {
@@ -139,7 +150,9 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                             replies.ResetWrittenCount();
                             answered = true;
                         }
+                        answering = null;
                         waitingSince = Environment.TickCount64;
+                        if (closeAt != 0 && !session.InMessage && waitingSince >= closeAt) open = false;
                     }
                 }
                 finally
@@ -172,12 +185,27 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         {
             logger.LogInformation("{Peer}: closing: the MTA did not take our reply within {Timeout}", peerDescription, Options.ConnectionTimeout);
         }
+        catch (EndOfMessageCutException ex)
+        {
+            logger.LogInformation("{Peer}: connection lost in the middle of message {QueueId} (end of message): {Error}", peerDescription, ex.QueueId, ex.InnerException?.Message);
+            if (ex.StillRunning is { } running)
+            {
+                // The plugins did not end within ConnectionTimeout even when told: the session is closed once they
+                // do, not under them, and its connection slot is given back now.
+                logger.LogWarning("{Peer}: a plugin still works on message {QueueId} {Timeout} after the MTA went away; its session is closed when it ends", peerDescription, ex.QueueId, Options.ConnectionTimeout);
+                var orphan = session;
+                session = null;
+                _ = CloseWhenDoneAsync(orphan!, running);
+            }
+        }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
             // The queue id is what an administrator greps for: a message cut here (a reset, or the drain timeout
             // closing the socket at shutdown) stays queued at the MTA and comes back.
             if (session is { InMessage: true })
                 logger.LogInformation("{Peer}: connection lost in the middle of message {QueueId}: {Error}", peerDescription, session.Context.QueueId, ex.Message);
+            else if (answering is not null)
+                logger.LogInformation("{Peer}: connection lost in the middle of message {QueueId} (its answer not sent): {Error}", peerDescription, answering, ex.Message);
             else
                 logger.LogInformation("{Peer}: connection lost: {Error}", peerDescription, ex.Message);
         }
@@ -216,41 +244,55 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     /// End of message taking long: SMFIR_PROGRESS every <see cref="MilterOptions.ProgressInterval"/> until the
     /// plugins answer. The answer itself still leaves in one write after the last progress frame.
     /// </summary>
-    private async Task<bool> KeepMtaWaitingAsync(ValueTask<bool> handling, Stream connection, string peer, Pipeline.MessageContext message)
+    private async Task<bool> KeepMtaWaitingAsync(ValueTask<bool> handling, Stream connection, Pipeline.MessageContext message)
     {
+        // Taken now: once the plugins are done the message is over and its queue id gone from the context.
+        var queueId = message.QueueId;
         var work = handling.AsTask();
-        try
+        while (true)
         {
-            while (true)
+            using var tick = new CancellationTokenSource();
+            var delay = Task.Delay(Options.ProgressInterval, time, tick.Token);
+            if (await Task.WhenAny(work, delay) == work)
             {
-                using var tick = new CancellationTokenSource();
-                var delay = Task.Delay(Options.ProgressInterval, time, tick.Token);
-                if (await Task.WhenAny(work, delay) == work)
-                {
-                    tick.Cancel();
-                    return await work;
-                }
-                using var writeTimeout = new CancellationTokenSource(Options.ConnectionTimeout);
-                try
-                {
-                    await connection.WriteAsync(ProgressFrame, writeTimeout.Token);
-                }
-                catch (OperationCanceledException e) when (writeTimeout.IsCancellationRequested)
-                {
-                    throw new IOException($"the MTA did not take SMFIR_PROGRESS within {Options.ConnectionTimeout}", e);
-                }
-                logger.LogDebug("{Peer}: end of message still in progress, sent SMFIR_PROGRESS", peer);
+                tick.Cancel();
+                return await work;
             }
+            using var writeTimeout = new CancellationTokenSource(Options.ConnectionTimeout);
+            try
+            {
+                await connection.WriteAsync(ProgressFrame, writeTimeout.Token);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException
+                || (e is OperationCanceledException && writeTimeout.IsCancellationRequested))
+            {
+                // The connection is gone while the plugins still work on the message: they are told (MessageAborted)
+                // and waited for, at most ConnectionTimeout, before the session and its buffers are torn down
+                // under them (an independent review saw AbortAsync and DisposeAsync run during EndOfMessageAsync).
+                try { message.CancelMessage(); } catch (ObjectDisposedException) { }
+                var ended = await Task.WhenAny(work, Task.Delay(Options.ConnectionTimeout, time)) == work;
+                var cause = e is OperationCanceledException ? new IOException($"the MTA did not take SMFIR_PROGRESS within {Options.ConnectionTimeout}", e) : e;
+                throw new EndOfMessageCutException(queueId, cause, ended ? null : work);
+            }
+            logger.LogDebug("{QueueId}: end of message still in progress, sent SMFIR_PROGRESS", queueId);
         }
-        catch (Exception) when (!work.IsCompleted)
-        {
-            // The connection is gone while the plugins still work on the message: they are told (MessageAborted)
-            // and waited for — their deadlines bound it — before the session and its buffers are torn down
-            // under them (an independent review saw AbortAsync and DisposeAsync run during EndOfMessageAsync).
-            try { message.CancelMessage(); } catch (ObjectDisposedException) { }
-            await work.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-            throw;
-        }
+    }
+
+    private async Task CloseWhenDoneAsync(MilterSession orphan, Task running)
+    {
+        try { await running.ConfigureAwait(false); } catch (Exception) { /* the plugin's failure was its chain's to log */ }
+        try { await orphan.DisposeAsync().ConfigureAwait(false); }
+        catch (Exception ex) { logger.LogError(ex, "internal error while closing the session"); }
+    }
+
+    /// <summary>The MTA went away while end of message was being worked on; carries the message's queue id.</summary>
+    private sealed class EndOfMessageCutException(string queueId, Exception inner, Task? stillRunning)
+        : IOException(inner.Message, inner)
+    {
+        public string QueueId { get; } = queueId;
+
+        /// <summary>The plugins' work when it outlived the wait (the session must not be closed under it).</summary>
+        public Task? StillRunning { get; } = stillRunning;
     }
 
     /// <summary>Reuses the timer source when it did not fire (the usual case).</summary>

@@ -150,6 +150,8 @@ public sealed class FilterChain : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // An overrun outside a message (CONNECT, HELO) ends with the connection: its lookups stop too.
+        if (overran) Context.CancelMessage();
         foreach (var slot in slots)
         {
             try
@@ -189,7 +191,7 @@ public sealed class FilterChain : IAsyncDisposable
                 {
                     pending = call(slot.Filter, slot.Context, arg);
                 }
-                verdict = pending.IsCompletedSuccessfully ? pending.Result : await WithDeadline(slot, pending);
+                verdict = pending.IsCompletedSuccessfully ? pending.Result : await WithDeadline(slot, pending, ev);
             }
             catch (Exception ex)
             {
@@ -236,7 +238,7 @@ public sealed class FilterChain : IAsyncDisposable
             slot.Plugin.Name, held.TotalMilliseconds, ev, Context.QueueId);
     }
 
-    private async ValueTask<Verdict> WithDeadline(Slot slot, ValueTask<Verdict> pending)
+    private async ValueTask<Verdict> WithDeadline(Slot slot, ValueTask<Verdict> pending, ChainEvent ev)
     {
         if (slot.Deadline is not { } limit) return await pending;
         var task = pending.AsTask();
@@ -246,7 +248,7 @@ public sealed class FilterChain : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            Abandon(slot, task);
+            Abandon(slot, task, ev);
             throw new TimeoutException($"no answer within its deadline of {limit.TotalSeconds:0.###} s");
         }
     }
@@ -258,9 +260,16 @@ public sealed class FilterChain : IAsyncDisposable
     /// fresh filter takes the slot, told of the connection again before its next call. The old filter is disposed
     /// once its call has ended.
     /// </summary>
-    private void Abandon(Slot slot, Task<Verdict> running)
+    private void Abandon(Slot slot, Task<Verdict> running, ChainEvent ev)
     {
         overran = true;
+        // Inside a message the new filter has not seen its start (MAIL FROM): it sits the message out, whatever
+        // the on-error action (a refused recipient lets the message go on).
+        if (ev is not (ChainEvent.Connect or ChainEvent.Helo or ChainEvent.Unknown))
+        {
+            slot.Failed = true;
+            Context.AddFailedPlugin(slot.Plugin.Name);
+        }
         slot.Context.Detach();
         var old = slot.Filter;
         slot.Filter = CreateFilter(slot.Plugin);
@@ -299,9 +308,9 @@ public sealed class FilterChain : IAsyncDisposable
     {
         slot.ReplayConnection = false;
         if (ev == ChainEvent.Connect) return null;
-        var connect = await WithDeadline(slot, slot.Filter.ConnectAsync(slot.Context));
+        var connect = await WithDeadline(slot, slot.Filter.ConnectAsync(slot.Context), ChainEvent.Connect);
         if (connect.IsTerminal || Context.Helo is null || ev == ChainEvent.Helo) return connect;
-        return await WithDeadline(slot, slot.Filter.HeloAsync(slot.Context));
+        return await WithDeadline(slot, slot.Filter.HeloAsync(slot.Context), ChainEvent.Helo);
     }
 
     /// <summary>Applies the plugin's on-error action; null means go on with the next plugin.</summary>

@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using Milters.Abstractions;
 
 namespace Milters.Host.Pipeline;
@@ -6,11 +8,22 @@ namespace Milters.Host.Pipeline;
 /// What one plugin sees of the shared <see cref="MessageContext"/>: everything, except that results it adds
 /// carry its name — also when added later from a task it started. A plugin that overran its deadline keeps
 /// running on its own; its view is then <see cref="Detach">detached</see>, so what it writes afterwards lands in a
-/// context nobody reads instead of in the connection's next message.
+/// context nobody reads instead of in the connection's next message — also through <see cref="Edits"/> and
+/// <see cref="Items"/> objects it took before the deadline, which forward to the view, not to the shared context.
 /// </summary>
-internal sealed class PluginMessageContext(MessageContext shared, string pluginName) : IMessageContext
+internal sealed class PluginMessageContext : IMessageContext
 {
-    private MessageContext target = shared;
+    private readonly string pluginName;
+    private MessageContext target;
+    private readonly ForwardingEdits edits;
+    private ForwardingItems? items;
+
+    public PluginMessageContext(MessageContext shared, string pluginName)
+    {
+        target = shared;
+        this.pluginName = pluginName;
+        edits = new ForwardingEdits(this);
+    }
 
     private MessageContext Target => Volatile.Read(ref target);
 
@@ -22,8 +35,8 @@ internal sealed class PluginMessageContext(MessageContext shared, string pluginN
     public IReadOnlyList<HeaderField> Headers => Target.Headers;
     public IReadOnlyList<AuthenticationResult> Results => Target.Results;
     public IReadOnlyList<string> FailedPlugins => Target.FailedPlugins;
-    public IMessageEdits Edits => Target.Edits;
-    public IDictionary<string, object> Items => Target.Items;
+    public IMessageEdits Edits => edits;
+    public IDictionary<string, object> Items => items ??= new ForwardingItems(this);
     public CancellationToken MessageAborted => Target.MessageAborted;
 
     public void AddResult(AuthenticationResult result)
@@ -39,5 +52,40 @@ internal sealed class PluginMessageContext(MessageContext shared, string pluginN
         _ = nowhere.MessageAborted;
         nowhere.CancelMessage();
         Volatile.Write(ref target, nowhere);
+    }
+
+    private sealed class ForwardingEdits(PluginMessageContext view) : IMessageEdits
+    {
+        private MessageEdits To => view.Target.Edits;
+        public void AddHeader(string name, string value) => To.AddHeader(name, value);
+        public void InsertHeader(int index, string name, string value) => To.InsertHeader(index, name, value);
+        public void ChangeHeader(string name, int occurrence, string? value) => To.ChangeHeader(name, occurrence, value);
+        public void AddRecipient(string recipient, string? esmtpArguments = null) => To.AddRecipient(recipient, esmtpArguments);
+        public void DeleteRecipient(string recipient) => To.DeleteRecipient(recipient);
+        public void ChangeFrom(string sender, string? esmtpArguments = null) => To.ChangeFrom(sender, esmtpArguments);
+        public void ReplaceBody(ReadOnlyMemory<byte> body) => To.ReplaceBody(body);
+        public void Quarantine(string reason) => To.Quarantine(reason);
+        public IReadOnlyList<MessageEdit> Queued => To.Queued;
+    }
+
+    private sealed class ForwardingItems(PluginMessageContext view) : IDictionary<string, object>
+    {
+        private IDictionary<string, object> To => view.Target.Items;
+        public object this[string key] { get => To[key]; set => To[key] = value; }
+        public ICollection<string> Keys => To.Keys;
+        public ICollection<object> Values => To.Values;
+        public int Count => To.Count;
+        public bool IsReadOnly => To.IsReadOnly;
+        public void Add(string key, object value) => To.Add(key, value);
+        public void Add(KeyValuePair<string, object> item) => To.Add(item);
+        public void Clear() => To.Clear();
+        public bool Contains(KeyValuePair<string, object> item) => To.Contains(item);
+        public bool ContainsKey(string key) => To.ContainsKey(key);
+        public void CopyTo(KeyValuePair<string, object>[] array, int arrayIndex) => To.CopyTo(array, arrayIndex);
+        public IEnumerator<KeyValuePair<string, object>> GetEnumerator() => To.GetEnumerator();
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        public bool Remove(string key) => To.Remove(key);
+        public bool Remove(KeyValuePair<string, object> item) => To.Remove(item);
+        public bool TryGetValue(string key, [MaybeNullWhen(false)] out object value) => To.TryGetValue(key, out value);
     }
 }

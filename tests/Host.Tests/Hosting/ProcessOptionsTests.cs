@@ -58,11 +58,11 @@ public class ProcessOptionsTests : IDisposable
     }
 
     /// <summary>
-    /// -u with -P in a directory the user may not write (an independent review: a root-owned pid file stayed behind,
-    /// silently, naming a process that was gone): the file is emptied and the log says why.
+    /// -u with -P in a directory the user may not write (an independent review: the pid file stayed behind silently):
+    /// the log says so. The file stays root's (start-stop-daemon refuses a pid file owned by another user).
     /// </summary>
     [Fact]
-    public void A_pid_file_that_cannot_be_removed_after_u_is_emptied_with_a_warning()
+    public void A_pid_file_that_cannot_be_removed_after_u_is_named_in_a_warning()
     {
         if (Environment.UserName != "root") return; // -u needs root (refusal covered above)
         var pidFile = dir["milters.pid"];
@@ -71,9 +71,27 @@ public class ProcessOptionsTests : IDisposable
         using var milter = MilterProcess.Start(options);
         milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
         Assert.Equal(milter.ProcessId.ToString(), File.ReadAllText(pidFile).Trim());
+        Assert.Equal("0", ProcessRunner.Run("stat", ["-c", "%u", pidFile], TimeSpan.FromSeconds(10)).StandardOutput.Trim());
         Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
-        Assert.Equal("", File.ReadAllText(pidFile));
         Assert.Contains($"could not remove pid file {pidFile}", milter.Output);
+    }
+
+    /// <summary>A symbolic link planted where the pid file goes is replaced, never written through (root writes it).</summary>
+    [Fact]
+    public void A_link_in_place_of_the_pid_file_is_not_followed()
+    {
+        var target = dir["precious"];
+        File.WriteAllText(target, "keep me\n");
+        var pidFile = dir["linked.pid"];
+        File.CreateSymbolicLink(pidFile, target);
+        var options = new MilterProcessOptions { Config = Config() };
+        options.Args.AddRange(["-P", pidFile]);
+        using var milter = MilterProcess.Start(options);
+        milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
+        Assert.Equal("keep me\n", File.ReadAllText(target));
+        Assert.Null(new FileInfo(pidFile).LinkTarget);
+        Assert.Equal(milter.ProcessId.ToString(), File.ReadAllText(pidFile).Trim());
+        Assert.Equal(0, milter.Stop(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

@@ -400,6 +400,45 @@ public class SessionTests
         var events = slow.Events.ToArray();
         var eom = Array.IndexOf(events, "eom");
         Assert.Equal(["eom", "eom-cancelled", "eom-finished", "abort", "dispose"], events[eom..]);
+        Assert.Contains(server.Logs.Lines, l => l.Message.Contains("connection lost in the middle of message"));
+    }
+
+    /// <summary>
+    /// A plugin that does not stop when told is waited for at most Milter:ConnectionTimeout: the connection's slot
+    /// is given back then, and the session is closed only once the plugin has ended (not under it).
+    /// </summary>
+    [Fact]
+    public async Task A_plugin_deaf_to_the_abort_does_not_hold_a_lost_connection_for_ever()
+    {
+        var release = new TaskCompletionSource();
+        var slow = new ScriptedPlugin("Deaf", PluginNeeds.AddHeaders);
+        slow.OnEndOfMessageAsync = async _ =>
+        {
+            await release.Task;
+            slow.Events.Enqueue("eom-finished");
+            return Verdict.Continue;
+        };
+        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?>
+        {
+            ["Milter:ProgressInterval"] = "00:00:00.1",
+            ["Milter:ConnectionTimeout"] = "00:00:01",
+        }, MilterTestServer.Plugin(slow));
+        await using (var client = await server.ReadyClientAsync(MtaOffer.Sendmail))
+        {
+            await client.MailFromAsync("a@example.com");
+            await client.RcptAsync("b@example.org");
+            await client.EndOfHeadersAsync();
+            await client.SendAsync('E', []);
+            for (var i = 0; i < 100 && !slow.Events.Contains("eom"); i++) await Task.Delay(20);
+        }
+        await server.WaitForHandlersAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains(server.Logs.Lines, l => l.Message.Contains("still works on message"));
+        Assert.DoesNotContain("dispose", slow.Events);
+
+        release.SetResult();
+        for (var i = 0; i < 200 && !slow.Events.Contains("dispose"); i++) await Task.Delay(50);
+        var events = slow.Events.ToArray();
+        Assert.Equal(["eom", "eom-finished", "abort", "dispose"], events[Array.IndexOf(events, "eom")..]);
     }
 
     [Fact]
@@ -497,6 +536,28 @@ public class SessionTests
         Assert.True(next.Verdict.IsContinue);
         Assert.Equal("X-Stamp", next.EndOfMessage!.Modifications.Single().Name);
         Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
+        await server.WaitForHandlersAsync();
+    }
+
+    /// <summary>The shutdown grace is one deadline per connection: frames between messages do not extend it.</summary>
+    [Fact]
+    public async Task Shutdown_grace_is_not_extended_by_frames_between_messages()
+    {
+        var stamp = new Stamp();
+        await using var server = MilterTestServer.StartTcp(MilterTestServer.Plugin(stamp.Plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        server.Shutdown.Cancel();
+        var closed = false;
+        for (var i = 0; i < 40 && !closed; i++)
+        {
+            try
+            {
+                await client.SendMacrosAsync('C', new Dictionary<string, string> { ["j"] = "mta.example" });
+            }
+            catch (IOException) { closed = true; break; }
+            closed = await client.WaitForCloseAsync(TimeSpan.FromMilliseconds(500));
+        }
+        Assert.True(closed, "a macro frame every half second kept the connection open through the shutdown");
         await server.WaitForHandlersAsync();
     }
 

@@ -146,8 +146,13 @@ public class FilterChainTests
         a.OnEndOfMessageAsync = async c =>
         {
             if (Interlocked.Increment(ref calls) > 1) return Verdict.Continue;
+            // Taken before the deadline, used after it: ordinary plugin code must not reach the next message either.
+            var edits = c.Edits;
+            var items = c.Items;
             await release.Task;
             c.Edits.AddHeader("X-Late", "from the first message");
+            edits.AddHeader("X-Later", "through a reference taken earlier");
+            items["late"] = "from the first message";
             c.AddResult(new AuthenticationResult(AuthMethods.Spf, AuthResultCode.Pass));
             lateDone.SetResult();
             return Verdict.Continue;
@@ -170,6 +175,7 @@ public class FilterChainTests
         await lateDone.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(VerdictKind.Continue, (await chain.EndOfMessageAsync()).Kind);
         Assert.Empty(context.Edits.Queued);
+        Assert.Empty(context.Items);
         Assert.Empty(context.Results);
         Assert.Empty(context.FailedPlugins);
 
