@@ -136,7 +136,8 @@ public sealed class FilterChain : IAsyncDisposable
         {
             try
             {
-                await slot.Filter.AbortAsync(slot.Context);
+                // A filter that took over after an overrun has seen nothing of this message (nor the connection yet).
+                if (!slot.ReplayConnection) await slot.Filter.AbortAsync(slot.Context);
             }
             catch (Exception ex)
             {

@@ -45,10 +45,14 @@ internal sealed class PluginMessageContext : IMessageContext
         Target.AddResult(result with { Plugin = pluginName });
     }
 
-    /// <summary>From now on reads see an empty, aborted message and writes go nowhere.</summary>
+    /// <summary>
+    /// From now on reads see an empty, aborted message (but for its queue id, so the plugin's own late log lines
+    /// still name it) and writes go nowhere.
+    /// </summary>
     public void Detach()
     {
         var nowhere = new MessageContext();
+        if (Target.Macros.Get("i") is { } queueId) nowhere.Macros.Set(MacroStage.MailFrom, [new("i", queueId)]);
         _ = nowhere.MessageAborted;
         nowhere.CancelMessage();
         Volatile.Write(ref target, nowhere);
