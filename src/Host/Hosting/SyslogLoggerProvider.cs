@@ -24,6 +24,9 @@ public sealed class SyslogLoggerProvider : ILoggerProvider
     private Socket? socket;
     private bool warned;
 
+    /// <summary>Lines not sent because syslogd was not reading (its queue full); said in the next line that goes out.</summary>
+    private long dropped;
+
     public SyslogLoggerProvider(string? socketPath = null, string ident = "milters", LogLevel minimum = LogLevel.Trace)
     {
         this.socketPath = socketPath ?? DefaultSocketPath;
@@ -64,7 +67,22 @@ public sealed class SyslogLoggerProvider : ILoggerProvider
                 try
                 {
                     socket ??= Connect();
+                    if (dropped > 0)
+                    {
+                        var notice = Encoding.UTF8.GetBytes(Format(LogLevel.Warning,
+                            $"syslog did not take {dropped} log line(s): its queue was full", DateTime.Now));
+                        socket.Send(notice);
+                        dropped = 0;
+                    }
                     socket.Send(bytes);
+                    return;
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.NoBufferSpaceAvailable)
+                {
+                    // syslogd stopped or slow: its queue (net.unix.max_dgram_qlen) is full. A blocking send would
+                    // hold every thread that logs, and with them the MTA's conversations, until it reads again: mail
+                    // goes on, the line is counted and the count said when syslog takes lines again.
+                    dropped++;
                     return;
                 }
                 catch (SocketException e)
@@ -88,6 +106,7 @@ public sealed class SyslogLoggerProvider : ILoggerProvider
         try
         {
             s.Connect(new UnixDomainSocketEndPoint(socketPath));
+            s.Blocking = false;
             return s;
         }
         catch

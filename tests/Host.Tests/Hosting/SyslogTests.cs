@@ -40,6 +40,38 @@ public class SyslogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_syslog_that_does_not_read_costs_lines_not_a_stalled_milter()
+    {
+        var path = dir["full.sock"];
+        using var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        sink.Bind(new UnixDomainSocketEndPoint(path));
+        sink.ReceiveTimeout = 10_000;
+        const int Lines = 3000; // well past net.unix.max_dgram_qlen (512 by default)
+
+        using var provider = new SyslogLoggerProvider(path);
+        var logger = provider.CreateLogger("x");
+        // Liveness, not speed: a blocking send would never return while nobody reads.
+        var writing = Task.Run(() =>
+        {
+            for (var i = 0; i < Lines; i++) logger.LogInformation("line {N}", i);
+        });
+        await writing.WaitAsync(TimeSpan.FromSeconds(60)); // TimeoutException: logging blocked on a socket nobody reads
+
+        var received = new List<string>();
+        var buffer = new byte[4096];
+        while (sink.Available > 0) received.Add(Encoding.UTF8.GetString(buffer, 0, sink.Receive(buffer)));
+        Assert.InRange(received.Count, 1, Lines - 1);
+
+        logger.LogInformation("after the pause");
+        var notice = Encoding.UTF8.GetString(buffer, 0, sink.Receive(buffer));
+        var count = Regex.Match(notice, @"^<20>.*: syslog did not take (\d+) log line\(s\): its queue was full$");
+        Assert.True(count.Success, notice);
+        Assert.Equal(Lines, received.Count + int.Parse(count.Groups[1].Value));
+        Assert.EndsWith(": line " + (received.Count - 1), received[^1]);
+        Assert.EndsWith(": after the pause", Encoding.UTF8.GetString(buffer, 0, sink.Receive(buffer)));
+    }
+
+    [Fact]
     public void Missing_syslog_socket_does_not_throw()
     {
         using var provider = new SyslogLoggerProvider(dir["absent.sock"]);
