@@ -258,22 +258,20 @@ public sealed class SpfEvaluator(IDnsResolver dns, SpfEvaluatorOptions? options 
         /// </summary>
         private Task<IReadOnlyList<string>>? clientNames;
 
-        /// <summary>%{p}: a validated name equal to, else below, the domain, else any; "unknown" when none (RFC 7208 §7.3).</summary>
+        /// <summary>
+        /// %{p}: a validated name equal to, else below, the domain, else any; "unknown" when none (RFC 7208 §7.3).
+        /// DNS errors only make names drop out; the one exception that comes through is the void-lookup limit, a
+        /// permerror (§4.6.4) — "unknown" is for a name that cannot be had, not for a limit run over (an independent
+        /// comparison with Mail::SPF found a record that passed because the third void lookup was a %{p}'s PTR).
+        /// </summary>
         private async ValueTask<string> ValidatedNameAsync(string domain)
         {
-            try
-            {
-                clientNames ??= ValidatedNamesAsync(_ => true).AsTask();
-                var names = await clientNames.ConfigureAwait(false);
-                return names.FirstOrDefault(n => n.Equals(domain, StringComparison.OrdinalIgnoreCase))
-                    ?? names.FirstOrDefault(n => DomainSpec.IsSameOrSubdomain(n, domain))
-                    ?? names.FirstOrDefault()
-                    ?? "unknown";
-            }
-            catch (SpfException)
-            {
-                return "unknown";
-            }
+            clientNames ??= ValidatedNamesAsync(_ => true).AsTask();
+            var names = await clientNames.ConfigureAwait(false);
+            return names.FirstOrDefault(n => n.Equals(domain, StringComparison.OrdinalIgnoreCase))
+                ?? names.FirstOrDefault(n => DomainSpec.IsSameOrSubdomain(n, domain))
+                ?? names.FirstOrDefault()
+                ?? "unknown";
         }
 
         /// <summary>

@@ -71,4 +71,20 @@ public sealed class LookupLimitTests
         Assert.Equal(SpfResult.Pass, outcome.Result);
         Assert.Equal(1, dns.QueryLog.Count(q => q.Contains("PTR", StringComparison.Ordinal)));
     }
+
+    /// <summary>
+    /// The PTR lookup of %{p} is a lookup like any other (RFC 7208 §4.6.4): when it is the third void one, the
+    /// evaluation ends in permerror (Mail::SPF 2.9.0 says so for the first record), in whichever term the %{p} stands.
+    /// </summary>
+    [Theory]
+    [InlineData("exists:nx1.example.com exists:nx2.example.com a:%{p}.example.com -all")]
+    [InlineData("exists:nx1.example.com exists:nx2.example.com exists:%{p}.example.com -all")]
+    public async Task A_void_PTR_lookup_of_p_over_the_limit_is_a_permerror(string terms)
+    {
+        var client = IPAddress.Parse("192.0.2.10");
+        var dns = new InMemoryDnsResolver().AddTxt("example.com", "v=spf1 " + terms).AddA("unknown.example.com", "192.0.2.10");
+        var outcome = await new SpfEvaluator(dns).CheckHostAsync(new SpfRequest(client, "u@example.com", "h.example", SpfScope.Spf));
+        Assert.Equal(SpfResult.PermError, outcome.Result);
+        Assert.Contains("void lookups", outcome.Reason, StringComparison.Ordinal);
+    }
 }
