@@ -67,6 +67,11 @@ public sealed class DnsClientResolver : IDnsResolver
 
     private async ValueTask<DnsAnswer<T>> QueryAsync<T>(string name, QueryType type, Func<IDnsQueryResponse, IEnumerable<T>> select, CancellationToken cancellationToken)
     {
+        // A name that cannot be asked for cannot exist: NXDOMAIN, not a temporary error. A selector with a tab in it
+        // or an empty label ("s=good." makes good.._domainkey…, which DnsClient sends and a server answers FORMERR)
+        // must not tempfail the message for ever; for SPF it is a void lookup, as a resolver that refuses such a
+        // name answers NXDOMAIN.
+        if (UnaskableReason(name) is { } reason) return DnsAnswer<T>.Of(DnsStatus.NxDomain, $"invalid name \"{name}\": {reason}");
         DnsQuestion question;
         try
         {
@@ -74,9 +79,6 @@ public sealed class DnsClientResolver : IDnsResolver
         }
         catch (ArgumentException e)
         {
-            // A name that cannot be asked for cannot exist: NXDOMAIN, not a temporary error. A selector with a tab
-            // in it (a damaged DomainKey-Signature) must not tempfail the message for ever; for SPF it is a void
-            // lookup, as a resolver that sends such a name gets NXDOMAIN back.
             return DnsAnswer<T>.Of(DnsStatus.NxDomain, $"invalid name \"{name}\": {e.Message}");
         }
 
@@ -148,6 +150,21 @@ public sealed class DnsClientResolver : IDnsResolver
     private static string Short(string message) => message.Length <= 200 ? message : message[..197] + "...";
 
     /// <summary>A trailing dot makes the name absolute: no search list, ever.</summary>
+    /// <summary>Why no query can carry <paramref name="name"/> (RFC 1035 §2.3.4, §3.1), or null.</summary>
+    internal static string? UnaskableReason(string name)
+    {
+        var relative = name.EndsWith('.') ? name.AsSpan(0, name.Length - 1) : name.AsSpan();
+        if (relative.IsEmpty) return "empty name";
+        if (relative.Length > 253) return "longer than 253 octets";
+        foreach (var range in relative.Split('.'))
+        {
+            var length = range.End.GetOffset(relative.Length) - range.Start.GetOffset(relative.Length);
+            if (length == 0) return "empty label";
+            if (length > 63) return "label longer than 63 octets";
+        }
+        return null;
+    }
+
     private static string Absolute(string name) => name.EndsWith('.') ? name : name + ".";
 
     private static string TrimDot(string name) => name.Length > 1 && name.EndsWith('.') ? name[..^1] : name;
