@@ -26,9 +26,12 @@ public sealed class PerlInteropTests : IClassFixture<PerlInteropTests.Peers>
         {
             Dir = new TempDir("dk-interop");
             PeerScripts.RunChecked("perl-dk.sh", ["keygen", "--selector", "perl", "--domain", "example.com", "--out", Dir.Path]);
+            PeerScripts.RunChecked("perl-dk.sh", ["keygen", "--selector", "perlidn", "--domain", IdnDomain, "--out", Dir.Path]);
             var (key, record) = TestKeyTable.NewKey("example.com", "ours");
-            Keys = new TestKeyTable().Add("*@example.com", key);
-            Dns = DnsServer.StartWithZone(ZoneText.Txt("ours._domainkey.example.com", record) + File.ReadAllText(Dir["perl.zone"]));
+            var (idnKey, idnRecord) = TestKeyTable.NewKey(IdnDomain, "ours");
+            Keys = new TestKeyTable().Add("*@example.com", key).Add("*@" + IdnDomain, idnKey);
+            Dns = DnsServer.StartWithZone(ZoneText.Txt("ours._domainkey.example.com", record) + File.ReadAllText(Dir["perl.zone"]) +
+                ZoneText.Txt("ours._domainkey." + IdnDomain, idnRecord) + File.ReadAllText(Dir["perlidn.zone"]));
             Resolver = new DnsClientResolver(new DnsOptions([IPEndPoint.Parse(Dns.Endpoint)], TimeSpan.FromSeconds(2), 1, UseCache: false));
         }
 
@@ -43,6 +46,9 @@ public sealed class PerlInteropTests : IClassFixture<PerlInteropTests.Peers>
             Dir.Dispose();
         }
     }
+
+    /// <summary>bücher.example in A-labels, as mail outside EAI writes it.</summary>
+    private const string IdnDomain = "xn--bcher-kva.example";
 
     private const string Headers =
         "From: Alice Example <alice@example.com>\r\n" +
@@ -80,13 +86,13 @@ public sealed class PerlInteropTests : IClassFixture<PerlInteropTests.Peers>
         return (r.ExitCode == 0 && r.StandardOutput.Contains("result=pass"), r.Output);
     }
 
-    private byte[] PerlSign(byte[] message, string method)
+    private byte[] PerlSign(byte[] message, string method, string domain = "example.com", string selector = "perl")
     {
         var input = peers.Dir[$"sign-{Guid.NewGuid():N}.eml"];
         var output = input + ".signed";
         File.WriteAllBytes(input, message);
         var r = ProcessRunner.Run("bash", ["-c",
-            $"bash '{PeerScripts.Path("perl-dk.sh")}' sign --key '{peers.Dir["perl.key.pem"]}' --selector perl --domain example.com --method {method} < '{input}' > '{output}'"],
+            $"bash '{PeerScripts.Path("perl-dk.sh")}' sign --key '{peers.Dir[selector + ".key.pem"]}' --selector {selector} --domain {domain} --method {method} < '{input}' > '{output}'"],
             TimeSpan.FromMinutes(2));
         Assert.True(r.Succeeded, r.ToString());
         return File.ReadAllBytes(output);
@@ -169,5 +175,30 @@ public sealed class PerlInteropTests : IClassFixture<PerlInteropTests.Peers>
         Assert.True(pass, output);
         var r = Assert.Single(await CorpusTests.VerifyAsync(changed, peers.Resolver));
         Assert.True(r.Result == AuthResultCode.Pass, r.ToString());
+    }
+
+    /// <summary>
+    /// A domain in A-labels is the same string to both sides: MimeKit reads the From domain as U-labels, and an
+    /// independent comparison found Mail::DKIM's good signature "bad identity" here and our own signing refused.
+    /// </summary>
+    [Fact]
+    public async Task A_domain_in_A_labels_signs_and_verifies_on_both_sides()
+    {
+        var text = $"From: Alice <alice@{IdnDomain}>\r\nTo: b@example.org\r\nSubject: idn\r\n\r\nhello\r\n";
+
+        var filter = FilterFactory.Create(peers.Resolver, peers.Keys, new() { ["Canonicalization"] = "nofws" });
+        var context = TestContext.Internal();
+        var original = TestMessage.Parse(text);
+        await context.RunAsync(filter, original);
+        var signed = context.Delivered(original).ToBytes();
+        Assert.Contains(context.EditList.Queued, e => e.Name == "DomainKey-Signature");
+        var (pass, output) = PerlVerify(signed);
+        Assert.True(pass, output);
+        Assert.Contains($"d={IdnDomain} s=ours", output);
+
+        var theirs = PerlSign(Encoding.ASCII.GetBytes(text), "nofws", IdnDomain, "perlidn");
+        var r = Assert.Single(await CorpusTests.VerifyAsync(theirs, peers.Resolver));
+        Assert.True(r.Result == AuthResultCode.Pass, r.Reason);
+        Assert.Contains(r.Properties!, p => p.ToString() == $"header.from=alice@{IdnDomain}");
     }
 }

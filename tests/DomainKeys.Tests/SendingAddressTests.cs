@@ -13,6 +13,9 @@ public sealed class SendingAddressTests
     [InlineData("\"a <b>\" <alice@Example.COM>", "alice", "example.com")]              // a < inside quotes is not the address
     [InlineData("(comment <x@y>) Alice <alice@example.com>", "alice", "example.com")]   // nor one inside a comment
     [InlineData("Group: alice@example.com, bob@example.org;", "alice", "example.com")]
+    [InlineData("Alice <alice@xn--bcher-kva.example>", "alice", "xn--bcher-kva.example")] // as written, not U-labels
+    [InlineData("J\u00fcrgen <alice@XN--BCHER-KVA.example>", "alice", "xn--bcher-kva.example")]
+    [InlineData("alice@b\u00fccher.example", "alice", "b\u00fccher.example")]
     public void Reads_the_first_mailbox(string value, string local, string domain)
     {
         var address = SendingAddress.Parse(value, fromSender: false);

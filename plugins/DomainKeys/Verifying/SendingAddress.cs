@@ -35,10 +35,29 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
         if (!InternetAddressList.TryParse(ParserOptions.Default, WithoutSpaceInAngleAddress(value), out var list)) return null;
         var mailbox = list.Mailboxes.FirstOrDefault();
         if (mailbox is null) return null;
-        var address = mailbox.Address;
+        var address = AsWritten(mailbox, value);
         var at = address.LastIndexOf('@');
         if (at <= 0 || at == address.Length - 1) return null;
         return new SendingAddress(address, address[..at], address[(at + 1)..].TrimEnd('.').ToLowerInvariant(), fromSender);
+    }
+
+    /// <summary>
+    /// The address with its domain as the field wrote it. MimeKit turns A-labels into U-labels, and then
+    /// "From: alice@xn--bcher-kva.example" no longer matched d=xn--bcher-kva.example (Mail::DKIM, which compares
+    /// the bytes, passes it; an independent comparison found the permerror), nor a key table written in A-labels.
+    /// </summary>
+    private static string AsWritten(MailboxAddress mailbox, string value)
+    {
+        try
+        {
+            var ascii = mailbox.GetAddress(idnEncode: true);
+            var domain = ascii.AsSpan(ascii.LastIndexOf('@') + 1);
+            return domain.Length > 0 && value.AsSpan().Contains(domain, StringComparison.OrdinalIgnoreCase) ? ascii : mailbox.Address;
+        }
+        catch (ArgumentException)
+        {
+            return mailbox.Address; // not a name IDNA can encode: as MimeKit read it
+        }
     }
 
     /// <summary>
