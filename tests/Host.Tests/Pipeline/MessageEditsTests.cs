@@ -126,4 +126,13 @@ public class MessageEditsTests
     {
         Assert.Equal(expected, HeaderValues.ToMta(value, leadingSpaceKept, new char[value.Length]).ToString());
     }
+
+    [Theory]
+    [InlineData("Subject")]
+    [InlineData("X-\u00e9t\u00e9")]
+    public void A_header_name_comes_back_as_the_bytes_the_MTA_sent(string name)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(name);
+        Assert.Equal(bytes, System.Text.Encoding.UTF8.GetBytes(HeaderValues.Name(bytes)));
+    }
 }

@@ -58,5 +58,10 @@ public static class HeaderValues
         return buffer[..(length + rest.Length)];
     }
 
-    public static string Name(ReadOnlySpan<byte> name) => Encoding.ASCII.GetString(name);
+    /// <summary>
+    /// The field name as text. RFC 5322 names are ASCII, but a stray 8-bit name (Sendmail passes one) must come back
+    /// as the same bytes when a plugin hashes it: UTF-8, as everything else here. ASCII turned each such byte into
+    /// "?", and a good DomainKeys signature over an "X-été:" field failed (an independent comparison's find).
+    /// </summary>
+    public static string Name(ReadOnlySpan<byte> name) => Encoding.UTF8.GetString(name);
 }
