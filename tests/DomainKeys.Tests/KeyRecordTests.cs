@@ -34,6 +34,16 @@ public sealed class KeyRecordTests
         Assert.Contains("openssl rsa -pubout", error);
     }
 
+    /// <summary>OpenSSL's d2i_PUBKEY, under Mail::DKIM and OpenDKIM, reads the key and ignores what follows it.</summary>
+    [Fact]
+    public void Bytes_after_the_key_are_ignored_as_OpenSSL_ignores_them()
+    {
+        using var rsa = RSA.Create(1024);
+        var withTail = Convert.ToBase64String([.. rsa.ExportSubjectPublicKeyInfo(), 1, 2, 3]);
+        Assert.True(KeyRecord.TryParse($"k=rsa; p={withTail}", out var key, out var error), error);
+        Assert.Equal(rsa.ExportParameters(false).Modulus, key!.PublicKey!.ExportParameters(false).Modulus);
+    }
+
     [Theory]
     [InlineData("t=s", true)]
     [InlineData("t=y:s", true)]

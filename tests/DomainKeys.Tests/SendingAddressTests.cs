@@ -52,10 +52,26 @@ public sealed class SendingAddressTests
     }
 
     [Fact]
-    public void A_Sender_comes_before_From_and_a_blank_one_is_passed_over()
+    public void A_Sender_comes_before_From()
     {
         Assert.Equal("carol@example.net", SendingAddress.Find(Fields(("From", " alice@example.com"), ("Sender", " carol@example.net")))!.Address);
-        Assert.Equal("alice@example.com", SendingAddress.Find(Fields(("From", " alice@example.com"), ("Sender", " \t")))!.Address);
+    }
+
+    /// <summary>
+    /// Mail::DKIM (dk_rsa_sha1.pm) takes the first address Mail::Address->parse finds in Sender, and From when it
+    /// finds none — as for these values (an independent comparison found "Sender: &lt;&gt;" failing here only).
+    /// </summary>
+    [Theory]
+    [InlineData(" \t")]
+    [InlineData(" <>")]
+    [InlineData(" < >")]
+    [InlineData(" <>, <>")]
+    [InlineData(" ;")]
+    public void A_Sender_where_Mail_Address_finds_nothing_is_passed_over(string sender)
+    {
+        var address = SendingAddress.Find(Fields(("From", " alice@example.com"), ("Sender", sender)));
+        Assert.Equal("alice@example.com", address!.Address);
+        Assert.False(address.FromSender);
     }
 
     /// <summary>
@@ -65,7 +81,7 @@ public sealed class SendingAddressTests
     [Theory]
     [InlineData(" undisclosed-recipients:;")]
     [InlineData(" @@@")]
-    [InlineData(" <>")]
+    [InlineData(" ()")]
     public void A_Sender_without_a_mailbox_leaves_no_sending_address(string sender) =>
         Assert.Null(SendingAddress.Find(Fields(("From", " alice@example.com"), ("Sender", sender))));
 }

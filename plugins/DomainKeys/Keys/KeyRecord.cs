@@ -116,8 +116,9 @@ internal sealed class KeyRecord
         var rsa = RSA.Create();
         try
         {
-            rsa.ImportSubjectPublicKeyInfo(der, out var read);
-            if (read != der.Length) throw new CryptographicException("trailing bytes after the key");
+            // Bytes after the SubjectPublicKeyInfo are ignored, as OpenSSL's d2i_PUBKEY under Mail::DKIM and
+            // OpenDKIM ignores them: refusing the key made mail fail here that passes at every other verifier.
+            rsa.ImportSubjectPublicKeyInfo(der, out _);
         }
         catch (CryptographicException e)
         {

@@ -53,7 +53,8 @@ internal sealed record DomainKeySignature(
             error = $"unsupported query method q={q}";
             return false;
         }
-        var c = tags["c"];
+        // An empty c= is the default, as an empty a= (and as Mail::DKIM reads it): no choice was written.
+        var c = NonEmpty(tags["c"]);
         var canon = CanonicalizationAlgorithm.Simple;
         if (c is not null && !CanonicalizationNames.TryParse(c, out canon))
         {
@@ -72,10 +73,9 @@ internal sealed record DomainKeySignature(
             error = s is null ? "missing s= tag" : "empty s= tag";
             return false;
         }
-        // b= is decoded as MIME decodes base64 (RFC 2045 §6.8: characters outside the alphabet are ignored), as
-        // Mail::DKIM does: damaged, empty or missing signature data is a signature that does not verify — "fail",
-        // with the bad-signature action — not a syntax error.
-        var data = DecodeSignatureData(tags["b"] ?? "");
+        // b= is decoded as Mail::DKIM decodes it (MIME::Base64): damaged, empty or missing signature data is a
+        // signature that does not verify — "fail", with the bad-signature action — not a syntax error.
+        var data = LenientBase64.Decode(tags["b"] ?? "");
 
         IReadOnlyList<string>? names = null;
         var h = tags["h"];
@@ -97,13 +97,4 @@ internal sealed record DomainKeySignature(
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    private static byte[] DecodeSignatureData(string b)
-    {
-        var input = System.Text.Encoding.ASCII.GetBytes(b);
-        var decoder = new MimeKit.Encodings.Base64Decoder();
-        var output = new byte[decoder.EstimateOutputLength(input.Length)];
-        var length = decoder.Decode(input, 0, input.Length, output);
-        return output.AsSpan(0, length).ToArray();
-    }
 }

@@ -14,20 +14,29 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
 
     /// <summary>
     /// Finds it among <paramref name="headers"/>: the last field of each name counts, as Mail::DKIM reads the
-    /// signed fields — signer and verifier must pick the same one. A Sender of white space alone is passed over
-    /// (Mail::Address finds nothing in it); any other Sender is the sending address, and one without a mailbox
-    /// leaves none (null): falling back to From would sign for an identity no verifier takes.
+    /// signed fields — signer and verifier must pick the same one. A Sender in which Mail::Address finds nothing
+    /// (white space, "&lt;&gt;", lone separators) is passed over for From, as Mail::DKIM passes it over; any other
+    /// Sender is the sending address, and one without a mailbox leaves none (null): falling back to From would
+    /// sign for an identity no verifier takes.
     /// </summary>
     public static SendingAddress? Find(IEnumerable<HeaderField> headers)
     {
         HeaderField? sender = null, from = null;
         foreach (var h in headers)
         {
-            if (h.Is("Sender")) { if (!string.IsNullOrWhiteSpace(h.Value)) sender = h; }
+            if (h.Is("Sender")) { if (!IsEmptyOfAddresses(h.Value)) sender = h; }
             else if (h.Is("From")) from = h;
         }
         if (sender is not null) return Parse(sender.Value, true);
         return from is null ? null : Parse(from.Value, false);
+    }
+
+    /// <summary>Nothing but white space, angle brackets and list separators: Mail::Address->parse returns no address.</summary>
+    private static bool IsEmptyOfAddresses(string value)
+    {
+        foreach (var c in value)
+            if (c is not (' ' or '\t' or '\r' or '\n' or '<' or '>' or ',' or ';')) return false;
+        return true;
     }
 
     public static SendingAddress? Parse(string value, bool fromSender)
