@@ -10,7 +10,11 @@ namespace Milters.DomainKeys.Canonicalization;
 /// RFC 4870 §3.4.2 "nofws" for the body: every SP and HTAB removed, CR and LF kept only as CRLF pairs
 /// (a CR not followed by LF, or an LF not preceded by CR, is dropped — after the white space is gone, so
 /// "CR SP LF" is a line end), then the "simple" rule for trailing empty lines (a line of white space is
-/// empty). Byte-compatible with Mail::DKIM's dk_nofws.
+/// empty). Byte-compatible with Mail::DKIM's dk_nofws for mail with CRLF line ends, which is what an MTA hands a
+/// milter. Bare LFs differ: Mail::DKIM's s/([^\015])\012/$1/ keeps every second LF of a run of them and one at the
+/// start of each chunk it is given (its chunks end at the last CRLF of whatever its caller wrote), so its result
+/// depends on the caller's writes; here every bare LF goes, as the rule above says (an independent comparison
+/// found the difference; both MTAs turn bare LFs into CRLF before the milter sees them).
 /// </summary>
 internal sealed class NoFwsBodyCanonicalizer(IByteSink sink) : IBodyCanonicalizer
 {
