@@ -92,14 +92,17 @@ internal sealed class DomainKeysFilter(
         for (var i = 0; i < headers.Count; i++)
         {
             if (!headers[i].Is(DomainKeySignature.HeaderName)) continue;
-            if (state.Checks.Count + state.Early.Count >= options.MaxSignatures)
+            if (state.Checks.Count >= options.MaxSignatures)
             {
-                logger.LogInformation("{QueueId}: more than {Max} DomainKey-Signature fields; the rest are ignored", context.QueueId, options.MaxSignatures);
+                logger.LogInformation("{QueueId}: more than {Max} DomainKey-Signature fields to verify; the rest are ignored", context.QueueId, options.MaxSignatures);
                 break;
             }
+            // The limit is on the work (a key lookup and a hash each): signatures refused on sight cost nothing, and
+            // counting them let five junk fields on top hide a good signature below (an independent review's find;
+            // Mail::DKIM verifies it). Their results are kept to the same number, so the header stays short.
             var check = SignatureCheck.Start(headers, i, options.RequireQueryTag, resolver, context.MessageAborted, out var early, keyRecords);
             if (check is not null) state.Checks.Add(check);
-            else state.Early.Add(early!);
+            else if (state.Early.Count < options.MaxSignatures) state.Early.Add(early!);
         }
     }
 

@@ -65,7 +65,10 @@ public sealed class DomainKeysOptions
     /// <summary>Treat a DomainKey-Signature without q= as invalid (RFC 4870's letter; default off like Mail::DKIM).</summary>
     public bool RequireQueryTag { get; set; }
 
-    /// <summary>At most this many DomainKey-Signature fields are verified per message (the rest are ignored).</summary>
+    /// <summary>
+    /// At most this many DomainKey-Signature fields are verified per message (the rest are ignored); fields refused
+    /// on sight (bad syntax, wrong domain) do not count, and at most this many of them are reported.
+    /// </summary>
     public int MaxSignatures { get; set; } = 5;
 
     /// <summary>Keys shorter than this are not used for signing.</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using Milters.Abstractions;
 using Milters.DomainKeys.Tests.Support;
@@ -209,6 +210,28 @@ public sealed class FilterTests
         var r = Assert.Single(verified.ResultList);
         Assert.Equal(AuthResultCode.Fail, r.Result);
         Assert.Equal("bad signature", r.Reason);
+    }
+
+    /// <summary>
+    /// DomainKeys:MaxSignatures bounds the signatures that need a key and a hash: junk fields put on top (six that
+    /// cannot even be parsed) neither hide the good signature below them nor all land in the header.
+    /// </summary>
+    [Fact]
+    public async Task Signatures_refused_on_sight_do_not_use_up_the_limit()
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns);
+        var junk = Enumerable.Range(0, 6).Select(n => new HeaderField("DomainKey-Signature", Encoding.ASCII.GetBytes($" a=rsa-sha1; junk{n}; b=AAAA"))).ToList();
+        var (_, verified) = await VerifyAsync(dns, new TestMessage([.. junk, .. signed.Headers], signed.Body));
+        Assert.Single(verified.ResultList, r => r.Result == AuthResultCode.Pass);
+        Assert.Equal(5, verified.ResultList.Count(r => r.Result == AuthResultCode.PermError));
+
+        // Five signatures that each need their key: a sixth is not looked at.
+        var others = Enumerable.Range(0, 5).Select(n => new HeaderField("DomainKey-Signature",
+            Encoding.ASCII.GetBytes($" a=rsa-sha1; q=dns; c=nofws; d=example.com; s=absent{n}; b=AAAA"))).ToList();
+        (_, verified) = await VerifyAsync(dns, new TestMessage([.. others, .. signed.Headers], signed.Body));
+        Assert.Equal(5, verified.ResultList.Count);
+        Assert.DoesNotContain(verified.ResultList, r => r.Result == AuthResultCode.Pass);
     }
 
     [Fact]
