@@ -23,6 +23,12 @@ public class PayloadVectorTests
         "optneg-invalid-3",
     ];
 
+    /// <summary>
+    /// Vectors real MTAs contradict: Postfix's cleanup (non_smtpd_milters) sends the null sender as an empty
+    /// address, and libmilter takes it (and an empty recipient) — so do we, as "&lt;&gt;".
+    /// </summary>
+    private static readonly HashSet<string> MtasSend = ["mailfrom-invalid-01", "rcptto-invalid-01"];
+
     public static IEnumerable<object[]> All => Vectors.Ids("commands");
 
     [Theory]
@@ -34,6 +40,13 @@ public class PayloadVectorTests
         var data = Vectors.Hex(v, "data_hex");
         bool valid = v.GetProperty("valid").GetBoolean();
         if (!valid && Vectors.IsPolicy(v) && PolicyWeAccept.Contains(id)) valid = true;
+        if (!valid && MtasSend.Contains(id))
+        {
+            var arguments = new List<string>();
+            Assert.Equal("", EnvelopePayload.Parse(data, command == 'M' ? "SMFIC_MAIL" : "SMFIC_RCPT", arguments));
+            Assert.Empty(arguments);
+            return;
+        }
 
         if (!valid)
         {

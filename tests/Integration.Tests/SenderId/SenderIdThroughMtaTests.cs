@@ -45,6 +45,27 @@ public sealed class SenderIdThroughMtaTests : IDisposable
     }
 
     /// <summary>
+    /// Postfix's cleanup — non_smtpd_milters: sendmail(1), pickup, its own bounces — sends the null sender as an
+    /// empty address, not "&lt;&gt;". The host closed the connection on it and Postfix kept the message in its queue,
+    /// retrying (a vacation reply, a script's "-f ''"); SenderId needs the MAIL step, so the chain asks for it.
+    /// </summary>
+    [Fact]
+    public void Local_mail_with_the_null_sender_is_delivered_through_postfix()
+    {
+        using var milter = SenderIdMilter.Start(dns);
+        using var mta = PostfixInstance.Start(milter.Socket);
+        var subject = $"sid null sender {Guid.NewGuid():N}";
+
+        var submitted = mta.SubmitLocally("<>", $"From: Alice <alice@ok.sid.test>\nTo: bob@example.org\nSubject: {subject}\n\nan automatic reply\n");
+        Assert.True(submitted.ExitCode == 0, submitted.Output + "\n" + mta.Describe());
+
+        var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, Delivery, subject);
+        Assert.Equal("<>", delivered.Header("Return-Path"));
+        Assert.Single(delivered.HeaderValues("Authentication-Results"));
+        Assert.DoesNotContain("protocol error", milter.Output);
+    }
+
+    /// <summary>
     /// "From :" — white space before the colon, RFC 5322's obsolete form, which both MTAs accept — is the From
     /// field for the PRA, and the result names it header.from. Both MTAs hand the field to the milter named "From"
     /// (this passes without the fix too); a milter client that passes "From " was where the fuzzer found the

@@ -10,8 +10,11 @@ public static class EnvelopePayload
     public static string Parse(ReadOnlySpan<byte> data, string command, IList<string> arguments)
     {
         var s = new CStrings(data, command);
+        // An empty address is the null sender as Postfix's cleanup sends it (non_smtpd_milters: sendmail(1), pickup,
+        // bounces; "Sendmail 8.13 does not externalize the null address"), the same as "<>" — libmilter takes it.
+        // Refusing it closed the connection and held every such local message in Postfix's queue (found by a
+        // comparison with libmilter, confirmed through real Postfix).
         var raw = s.Next("address");
-        if (raw.IsEmpty) throw new MilterProtocolException($"{command}: empty address");
         while (!s.IsEmpty)
         {
             var arg = s.Next("ESMTP argument");
