@@ -45,8 +45,17 @@ public sealed class MilterOptions
     /// <summary>Most bytes (names and values) in one SMFIC_MACRO frame (one stage).</summary>
     public int MaxMacroBytes { get; set; } = 65536;
 
-    /// <summary>How long to wait for the MTA's next command before closing the connection.</summary>
-    public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long to wait for the MTA's next command before closing the connection: libmilter's default (7210 s,
+    /// smfi_settimeout), which dk-filter and sid-filter ran with. The MTA is silent for as long as its client takes
+    /// to upload DATA (Postfix sends the headers once the whole message is in its queue file) and for as long as an
+    /// SMTP session idles (Sendmail's Timeout.command is an hour): five minutes here tempfailed big uploads over slow
+    /// links on every retry (found by a comparison with libmilter, confirmed through real Postfix).
+    /// </summary>
+    public TimeSpan ConnectionTimeout { get; set; } = LibmilterTimeout;
+
+    /// <summary>libmilter's default timeout for reading a command and writing a reply (mfapi.h, smfi_settimeout).</summary>
+    public static readonly TimeSpan LibmilterTimeout = TimeSpan.FromSeconds(7210);
 
     /// <summary>
     /// While plugins work on end of message longer than this (DNS timeouts), SMFIR_PROGRESS is sent every

@@ -334,4 +334,16 @@ public sealed class SessionLimitTests
         Assert.Equal(1000, options.MaxRecipients);
         Assert.Equal(1000, Milters.Host.Hosting.ListenOptions.FromConfiguration(new ConfigurationBuilder().Build()).MaxConnections);
     }
+
+    /// <summary>
+    /// libmilter's 7210 s (mfapi.h): the MTA is silent while its client uploads DATA or its SMTP session idles, and
+    /// a milter that gave up first made Postfix tempfail the message.
+    /// </summary>
+    [Fact]
+    public void The_connection_timeout_is_libmilters()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(7210), MilterOptions.From(new ConfigurationBuilder().Build()).ConnectionTimeout);
+        var installed = File.ReadAllText(Path.Combine(Milters.Testing.Peers.RepoPaths.Root, "install", "milters.json"));
+        Assert.Contains("\"ConnectionTimeout\": \"02:00:10\"", installed);
+    }
 }
