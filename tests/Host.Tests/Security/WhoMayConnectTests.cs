@@ -66,7 +66,7 @@ public sealed class WhoMayConnectTests
     }
 
     [Fact]
-    public void Listening_on_all_addresses_without_an_allow_list_warns_and_still_serves_only_loopback()
+    public async Task Listening_on_all_addresses_without_an_allow_list_warns_and_still_serves_only_loopback()
     {
         var port = FreePort.Tcp();
         using var host = SecureHost.Start(options: o =>
@@ -75,12 +75,38 @@ public sealed class WhoMayConnectTests
             o.Args.AddRange(["-p", $"inet:{port}@0.0.0.0"]);
         });
         host.Milter.WaitForOutput("a non-loopback address, but Listen:AllowedClients is not set", TimeSpan.FromSeconds(30));
+        host.Milter.WaitForOutput("allowed clients: 127.0.0.0/8, ::1", TimeSpan.FromSeconds(30));
+
+        // A client from one of this machine's own outside addresses reaches the socket, and is turned away. A machine
+        // with none gets a documentation address on lo for the test (root only; CI runs as root).
+        var outside = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        var added = false;
+        if (outside is null)
+        {
+            Assert.True(Environment.UserName == "root", "this test needs a non-loopback IPv4 address on the machine, or root to add one");
+            outside = IPAddress.Parse("198.51.100.251");
+            var add = ProcessRunner.Run("ip", ["addr", "add", $"{outside}/32", "dev", "lo"]);
+            Assert.True(add.ExitCode == 0, add.ToString());
+            added = true;
+        }
+        try
+        {
+            Assert.True(await IsServedAsync(host, IPAddress.Loopback));
+            Assert.False(await IsServedAsync(host, outside));
+            host.Milter.WaitForOutput($"refused connection from {outside}:", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            if (added) ProcessRunner.Run("ip", ["addr", "del", $"{outside}/32", "dev", "lo"]);
+        }
     }
 
-    [Fact]
+    [SkippableFact]
     public void After_dropping_privileges_no_root_uid_or_group_is_left()
     {
-        if (Environment.UserName != "root") return; // only root can change user; refusal covered in ProcessOptionsTests
+        Skip.IfNot(Environment.UserName == "root", "only root can change user (CI runs as root); refusal covered in ProcessOptionsTests");
         using var host = SecureHost.Start(options: o => o.Args.AddRange(["-u", "nobody"]));
         host.Milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
         var status = File.ReadAllLines($"/proc/{host.Milter.ProcessId}/status");
