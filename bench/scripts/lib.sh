@@ -4,7 +4,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PEERS=${PEERS:-$ROOT/tests/peers}
-[ -x "$PEERS/opendkim.sh" ] || PEERS=$ROOT/../shared/peers
+[ -x "$PEERS/opendkim.sh" ] || { echo "bench: no peer scripts at $PEERS (tests/peers)" >&2; exit 1; }
 WORK=${WORK:-/tmp/milters-bench}
 RESULTS=${RESULTS:-$ROOT/bench/results}
 CONFIG=${CONFIG:-Release}

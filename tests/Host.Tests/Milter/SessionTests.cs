@@ -280,7 +280,7 @@ public class SessionTests
         await good.EndOfHeadersAsync();
         Assert.True((await good.EndOfMessageAsync()).Verdict.IsContinue);
 
-        await Task.Delay(50); // let the closed handler finish writing its line
+        // The protocol error was logged before the connection was closed, and the close was seen above.
         var line = Assert.Single(server.Logs.AtLeast(LogLevel.Warning));
         Assert.Contains("protocol error", line);
     }
@@ -436,7 +436,7 @@ public class SessionTests
         Assert.DoesNotContain("dispose", slow.Events);
 
         release.SetResult();
-        for (var i = 0; i < 200 && !slow.Events.Contains("dispose"); i++) await Task.Delay(50);
+        for (var i = 0; i < 1200 && !slow.Events.Contains("dispose"); i++) await Task.Delay(50); // up to a minute on a loaded machine
         var events = slow.Events.ToArray();
         Assert.Equal(["eom", "eom-finished", "abort", "dispose"], events[Array.IndexOf(events, "eom")..]);
     }

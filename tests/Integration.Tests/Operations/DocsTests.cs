@@ -64,7 +64,7 @@ public sealed partial class DocsTests
         Assert.NotEmpty(sid);
         var printed = MigrateCommand.Migrate(dk, sid).Render();
         foreach (var line in printed.TrimEnd('\n').Split('\n'))
-            Assert.Contains("\n   " + line + "\n", doc.Replace("\n   \n", "\n   \n", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Contains("\n   " + line + "\n", doc, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed partial class DocsTests
             new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         foreach (var section in template.RootElement.EnumerateObject())
         {
-            Assert.Contains($"### `{section.Name}`", admin.Replace("### Every plugin section: `OnError`", "", StringComparison.Ordinal) + "### `DomainKeys`", StringComparison.Ordinal);
+            Assert.Contains($"### `{section.Name}`", admin.Replace("### Every plugin section: `OnError`", "", StringComparison.Ordinal), StringComparison.Ordinal);
             foreach (var key in section.Value.EnumerateObject())
                 Assert.True(admin.Contains($"| `{key.Name}`", StringComparison.Ordinal) || admin.Contains($"| `{key.Name}[]", StringComparison.Ordinal) || admin.Contains($"| `{key.Name}:", StringComparison.Ordinal) || admin.Contains($"`{key.Name}` in your section", StringComparison.Ordinal)
                             || (key.Name == "OnError" && admin.Contains("### Every plugin section: `OnError`", StringComparison.Ordinal)),
