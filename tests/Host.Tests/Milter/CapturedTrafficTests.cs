@@ -56,11 +56,22 @@ public class CapturedTrafficTests
         "45", "51",
     ];
 
-    /// <summary>What the host answered in the capture: OPTNEG, then at end of message the insert and continue.</summary>
+    // libmilter's mfdef.h / mfapi.h values, written out here rather than taken from the host's own constants.
+    private const uint SmfifAddHdrs = 0x01, SmfifChgHdrs = 0x10;
+    private const uint SmfipNoHelo = 0x02, SmfipNoMail = 0x04, SmfipNoRcpt = 0x08, SmfipNoBody = 0x10, SmfipNoEoh = 0x40,
+        SmfipNrHdr = 0x80, SmfipNoUnknown = 0x100, SmfipNoData = 0x200, SmfipNrConn = 0x1000, SmfipHdrLeadSpc = 0x100000;
+
+    /// <summary>
+    /// What a plugin that needs the connection and the headers, adds and changes headers and never answers before
+    /// end of message must get: version 6; the two actions it uses; every step it does not need left out (HELO,
+    /// MAIL, RCPT, DATA, unknown commands, end of headers, body), no reply to the steps it sees (connect, each
+    /// header), header values with their leading space. Then, at end of message, the insert and continue.
+    /// </summary>
     private static readonly string[] Answers =
     [
-        "4f0000000600000011001013de",
-        "690000000041757468656e7469636174696f6e2d526573756c747300206d782e6578616d706c652e636f6d3b206e6f6e6500",
+        "4f" + "00000006" + $"{SmfifAddHdrs | SmfifChgHdrs:x8}"
+            + $"{SmfipNoHelo | SmfipNoMail | SmfipNoRcpt | SmfipNoBody | SmfipNoEoh | SmfipNrHdr | SmfipNoUnknown | SmfipNoData | SmfipNrConn | SmfipHdrLeadSpc:x8}",
+        "69" + "00000000" + Convert.ToHexStringLower("Authentication-Results\0 mx.example.com; none\0"u8),
         "63",
     ];
 

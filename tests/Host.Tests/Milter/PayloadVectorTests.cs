@@ -11,9 +11,10 @@ public class PayloadVectorTests
     /// <summary>
     /// Rejections the vectors mark as purepythonmilter's own policy that we do not share: MTAs pass 8-bit
     /// bytes through (HELO names, RFC 6532 headers, odd ESMTP parameters), and ending the milter connection
-    /// over them would fail every later message of that SMTP session. We decode with U+FFFD instead.
-    /// The other policy vectors (an over-long OPTNEG, data on ABORT/QUIT) we refuse like purepythonmilter:
-    /// no MTA sends them and every payload is used exactly.
+    /// over them would fail every later message of that SMTP session. We decode with U+FFFD instead; and an
+    /// OPTNEG longer than 12 bytes is read as libmilter reads it, its first 12 bytes. The other policy vectors
+    /// (data on ABORT/QUIT) we refuse like purepythonmilter: no MTA sends them. What each accepted vector decodes
+    /// to is in <see cref="Policy_vectors_we_accept_decode_as_read"/>.
     /// </summary>
     private static readonly HashSet<string> PolicyWeAccept =
     [
@@ -242,5 +243,38 @@ public class PayloadVectorTests
     public void Macro_stage_must_be_a_command_letter()
     {
         Assert.Throws<MilterProtocolException>(() => MacroPayload.Parse("Xj\0v\0"u8, new()));
+    }
+
+    private const string Bad = "\uFFFD";
+
+    /// <summary>The values, read off each vector's bytes by hand: invalid UTF-8 becomes U+FFFD, nothing else changes.</summary>
+    [Theory]
+    [InlineData("optneg-invalid-3", "6|0|0")]
+    [InlineData("macro-10", "Connect|j=myhost.sub.example.com,{" + Bad + "aemon_addr}=172.17.0.2")]
+    [InlineData("macro-11", "Connect|j=myhost.sub.example.com,{daemon_addr}=172." + Bad + "7.0.2")]
+    [InlineData("connect-13", "[172." + Bad + ".0.1]|Inet|49974|172.17.0.1")]
+    [InlineData("connect-17", "[2607:f8b0:4864:20::" + Bad + "]|Inet6|41750|2607:f8b0:4864:20::748")]
+    [InlineData("connect-18", "[" + Bad + ".17.0.1]|Inet|49974|172.17.0.1")]
+    [InlineData("connect-20", "ignored_hostname|Unix|/run/" + Bad + "ysock")]
+    [InlineData("mailfrom-invalid-04", "g@g3rt.nl|F\u00f3\u00f3=BAR,SIZE=1234")]
+    [InlineData("mailfrom-invalid-05", "g@g3rt.nl|FOO==BAR,SIZE=1234")]
+    [InlineData("rcptto-invalid-04", "g@g3rt.nl|F\u00f3\u00f3=BAR,SIZE=1234")]
+    [InlineData("rcptto-invalid-05", "g@g3rt.nl|FOO==BAR,SIZE=1234")]
+    public void Policy_vectors_we_accept_decode_as_read(string id, string expected)
+    {
+        Assert.Contains(id, PolicyWeAccept);
+        var v = Vectors.ById("commands", id);
+        var command = v.GetProperty("command").GetString()![0];
+        var parsed = Parse(command, Vectors.Hex(v, "data_hex"));
+        var actual = parsed switch
+        {
+            OptionNegotiation o => $"{o.Version}|{(uint)o.Actions}|{(uint)o.Protocol}",
+            (MacroStage stage, List<KeyValuePair<string, string>> pairs) => $"{stage}|{string.Join(',', pairs.Select(p => $"{p.Key}={p.Value}"))}",
+            ConnectionInfo c when c.Family == ClientFamily.Unix => $"{c.HostName}|{c.Family}|{c.UnixPath}",
+            ConnectionInfo c => $"{c.HostName}|{c.Family}|{c.Port}|{c.Address}",
+            (string address, List<string> args) => $"{address}|{string.Join(',', args)}",
+            _ => throw new InvalidOperationException(id),
+        };
+        Assert.Equal(expected, actual);
     }
 }
