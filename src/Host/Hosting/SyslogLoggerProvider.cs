@@ -27,8 +27,20 @@ public sealed class SyslogLoggerProvider : ILoggerProvider
     /// <summary>Lines not sent because syslogd was not reading (its queue full); said in the next line that goes out.</summary>
     private long dropped;
 
-    public SyslogLoggerProvider(string? socketPath = null, string ident = "milters", LogLevel minimum = LogLevel.Trace)
+    /// <summary>
+    /// The last wait for room ran out: syslogd is stuck, so lines are dropped at once (no thread waits again) until
+    /// one goes through.
+    /// </summary>
+    private bool stalled;
+
+    /// <summary>How long a line waits for room in syslogd's queue before it is counted as dropped.</summary>
+    public static readonly TimeSpan DefaultRoomWait = TimeSpan.FromMilliseconds(250);
+
+    private readonly TimeSpan roomWait;
+
+    public SyslogLoggerProvider(string? socketPath = null, string ident = "milters", LogLevel minimum = LogLevel.Trace, TimeSpan? roomWait = null)
     {
+        this.roomWait = roomWait ?? DefaultRoomWait;
         this.socketPath = socketPath ?? DefaultSocketPath;
         this.ident = ident;
         this.minimum = minimum;
@@ -71,18 +83,10 @@ public sealed class SyslogLoggerProvider : ILoggerProvider
                     {
                         var notice = Encoding.UTF8.GetBytes(Format(LogLevel.Warning,
                             $"syslog did not take {dropped} log line(s): its queue was full", DateTime.Now));
-                        socket.Send(notice);
+                        if (!SendWaiting(socket, notice)) { dropped++; return; }
                         dropped = 0;
                     }
-                    socket.Send(bytes);
-                    return;
-                }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.NoBufferSpaceAvailable)
-                {
-                    // syslogd stopped or slow: its queue (net.unix.max_dgram_qlen) is full. A blocking send would
-                    // hold every thread that logs, and with them the MTA's conversations, until it reads again: mail
-                    // goes on, the line is counted and the count said when syslog takes lines again.
-                    dropped++;
+                    if (!SendWaiting(socket, bytes)) dropped++;
                     return;
                 }
                 catch (SocketException e)
@@ -96,6 +100,32 @@ public sealed class SyslogLoggerProvider : ILoggerProvider
                         Console.Error.WriteLine($"milters: cannot log to syslog at {socketPath}: {e.Message}");
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends one datagram. syslogd's queue is short (net.unix.max_dgram_qlen: 10 unless the system raises it), so a
+    /// burst of lines meets a full queue while syslogd is busy reading: the line waits up to <see cref="DefaultRoomWait"/>
+    /// for room. A blocking send would instead hold every thread that logs — and with them the MTA's conversations —
+    /// for as long as a stopped syslogd does not read; after one wait runs out the following lines are dropped at
+    /// once, counted, until syslogd reads again.
+    /// </summary>
+    private bool SendWaiting(Socket s, byte[] datagram)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                s.Send(datagram);
+                stalled = false;
+                return true;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.NoBufferSpaceAvailable)
+            {
+                if (stalled || attempt > 0) { stalled = true; return false; }
+                // A unix datagram socket becomes writable when the receiver's queue has room again.
+                s.Poll(roomWait, SelectMode.SelectWrite);
             }
         }
     }
@@ -123,6 +153,7 @@ public sealed class SyslogLoggerProvider : ILoggerProvider
     {
         lock (gate)
         {
+            if (dropped > 0) Console.Error.WriteLine($"milters: syslog did not take the last {dropped} log line(s): its queue was full");
             socket?.Dispose();
             socket = null;
         }

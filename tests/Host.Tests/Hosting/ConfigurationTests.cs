@@ -143,9 +143,11 @@ public class ConfigurationTests : IDisposable
             Assert.Equal(expected, e.Message);
             return;
         }
-        // Root reads anything (CI runs as root): the same question asked by the built program as user nobody.
-        var milters = Path.Combine(AppContext.BaseDirectory, "milters.dll");
-        var r = ProcessRunner.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "dotnet", milters, "check-config", "--config", path],
+        // Root reads anything (CI runs as root): the same question asked by the built program as user nobody — from a
+        // copy nobody can reach, since a checkout under /root (mode 0700) is closed to it.
+        using var program = new TempDir("nobody-run");
+        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory)) File.Copy(file, program[Path.GetFileName(file)]);
+        var r = ProcessRunner.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "dotnet", program["milters.dll"], "check-config", "--config", path],
             TimeSpan.FromMinutes(2), workingDirectory: "/tmp");
         Assert.True(r.ExitCode != 0, r.ToString());
         Assert.Contains(expected, r.Output);

@@ -46,7 +46,7 @@ public class SyslogTests : IDisposable
         using var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         sink.Bind(new UnixDomainSocketEndPoint(path));
         sink.ReceiveTimeout = 10_000;
-        const int Lines = 3000; // well past net.unix.max_dgram_qlen (512 by default)
+        const int Lines = 3000; // well past net.unix.max_dgram_qlen (10 by default, 512 where systemd raises it)
 
         using var provider = new SyslogLoggerProvider(path);
         var logger = provider.CreateLogger("x");
@@ -69,6 +69,40 @@ public class SyslogTests : IDisposable
         Assert.Equal(Lines, received.Count + int.Parse(count.Groups[1].Value));
         Assert.EndsWith(": line " + (received.Count - 1), received[^1]);
         Assert.EndsWith(": after the pause", Encoding.UTF8.GetString(buffer, 0, sink.Receive(buffer)));
+    }
+
+    /// <summary>
+    /// syslogd's queue holds 10 datagrams unless the system raises net.unix.max_dgram_qlen: a burst of lines meets a
+    /// full queue while syslogd is reading, and a line waits for room rather than being lost (a review measured 17 to
+    /// 73 % of a burst dropped when a full queue meant "drop").
+    /// </summary>
+    [Fact]
+    public async Task A_burst_against_a_syslog_that_reads_loses_nothing()
+    {
+        var path = dir["busy.sock"];
+        using var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        sink.Bind(new UnixDomainSocketEndPoint(path));
+        sink.ReceiveTimeout = 30_000;
+        const int Lines = 2000;
+        var received = new List<string>();
+        var reading = Task.Run(() =>
+        {
+            var buffer = new byte[4096];
+            while (received.Count < Lines)
+            {
+                var line = Encoding.UTF8.GetString(buffer, 0, sink.Receive(buffer));
+                Thread.SpinWait(2000); // a reader slower than the writer
+                received.Add(line);
+            }
+        });
+
+        using (var provider = new SyslogLoggerProvider(path, roomWait: TimeSpan.FromSeconds(30)))
+        {
+            var logger = provider.CreateLogger("x");
+            for (var i = 0; i < Lines; i++) logger.LogInformation("line {N}", i);
+        }
+        await reading.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(Enumerable.Range(0, Lines).Select(i => ": line " + i), received.Select(l => l[l.LastIndexOf(':')..]));
     }
 
     [Fact]
