@@ -234,6 +234,24 @@ public sealed class FilterTests
         Assert.DoesNotContain(verified.ResultList, r => r.Result == AuthResultCode.Pass);
     }
 
+    /// <summary>
+    /// Fields refused on sight are cheap but not free (each copies the fields below and reads the sending address):
+    /// ten times MaxSignatures are looked at, Mail::DKIM's 50 by default, and no more.
+    /// </summary>
+    [Theory]
+    [InlineData(40, true)]
+    [InlineData(60, false)]
+    public async Task At_most_ten_times_MaxSignatures_fields_are_looked_at(int junk, bool goodOneSeen)
+    {
+        var (keys, dns) = OneKey();
+        var (_, signed) = await SignAsync(keys, dns);
+        var fields = Enumerable.Range(0, junk).Select(n => new HeaderField("DomainKey-Signature",
+            Encoding.ASCII.GetBytes($" a=rsa-sha1; q=dns; c=simple; d=other{n}.example; s=s; b=AAAA"))).ToList();
+        var (_, verified) = await VerifyAsync(dns, new TestMessage([.. fields, .. signed.Headers], signed.Body));
+        Assert.Equal(goodOneSeen, verified.ResultList.Any(r => r.Result == AuthResultCode.Pass));
+        Assert.Equal(5, verified.ResultList.Count(r => r.Result == AuthResultCode.PermError && r.Reason == "bad identity"));
+    }
+
     [Fact]
     public async Task Mail_from_outside_is_verified_not_signed()
     {

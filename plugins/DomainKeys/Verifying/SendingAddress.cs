@@ -19,7 +19,8 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
     /// Sender is the sending address, and one without a mailbox leaves none (null): falling back to From would
     /// sign for an identity no verifier takes.
     /// </summary>
-    public static SendingAddress? Find(IEnumerable<HeaderField> headers)
+    /// <param name="parsed">Addresses already read from a field (one message's signatures share its fields).</param>
+    public static SendingAddress? Find(IEnumerable<HeaderField> headers, Dictionary<HeaderField, SendingAddress?>? parsed = null)
     {
         HeaderField? sender = null, from = null;
         foreach (var h in headers)
@@ -27,8 +28,12 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
             if (h.Is("Sender")) { if (!IsEmptyOfAddresses(h.Value)) sender = h; }
             else if (h.Is("From")) from = h;
         }
-        if (sender is not null) return Parse(sender.Value, true);
-        return from is null ? null : Parse(from.Value, false);
+        var field = sender ?? from;
+        if (field is null) return null;
+        if (parsed is not null && parsed.TryGetValue(field, out var known)) return known;
+        var address = Parse(field.Value, ReferenceEquals(field, sender));
+        parsed?.Add(field, address);
+        return address;
     }
 
     /// <summary>Nothing but white space, angle brackets and list separators: Mail::Address->parse returns no address.</summary>

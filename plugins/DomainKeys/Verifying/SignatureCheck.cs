@@ -37,8 +37,10 @@ internal sealed class SignatureCheck : IDisposable
     /// <param name="headers">All header fields of the message, in order.</param>
     /// <param name="index">Position of this DomainKey-Signature among them.</param>
     /// <param name="keyRecords">Parsed keys shared across messages; null: a private one (tests, benchmarks).</param>
+    /// <param name="identities">Sending addresses already read from a field, for the signatures of one message.</param>
     public static SignatureCheck? Start(IReadOnlyList<HeaderField> headers, int index, bool requireQueryTag,
-        IDnsResolver resolver, CancellationToken cancellation, out VerificationResult? early, KeyRecordCache? keyRecords = null)
+        IDnsResolver resolver, CancellationToken cancellation, out VerificationResult? early, KeyRecordCache? keyRecords = null,
+        Dictionary<HeaderField, SendingAddress?>? identities = null)
     {
         early = null;
         if (!DomainKeySignature.TryParse(headers[index].Value, requireQueryTag, out var signature, out var error))
@@ -54,7 +56,7 @@ internal sealed class SignatureCheck : IDisposable
         var covered = SignedHeaders.Select(below, signature!.HeaderNames);
 
         // RFC 4870 §3.5: the sending address is taken from the signed Sender, else the signed From.
-        var identity = SendingAddress.Find(covered);
+        var identity = SendingAddress.Find(covered, identities);
         if (identity is null)
         {
             early = new VerificationResult(AuthResultCode.PermError, "no signed From or Sender", VerificationFailure.BadSignature,
