@@ -174,6 +174,7 @@ public sealed class FilterTests
     [InlineData("X Spaced")]
     [InlineData("X:Colon")]
     [InlineData(" \t")]
+    [InlineData("X-\uFFFDt\uFFFD")] // 8-bit bytes that were not UTF-8: the MTA's bytes cannot be hashed again
     public async Task A_field_name_no_signature_can_cover_leaves_the_message_unsigned(string name)
     {
         var (keys, dns) = OneKey();
@@ -250,6 +251,16 @@ public sealed class FilterTests
         var (_, verified) = await VerifyAsync(dns, new TestMessage([.. fields, .. signed.Headers], signed.Body));
         Assert.Equal(goodOneSeen, verified.ResultList.Any(r => r.Result == AuthResultCode.Pass));
         Assert.Equal(5, verified.ResultList.Count(r => r.Result == AuthResultCode.PermError && r.Reason == "bad identity"));
+    }
+
+    /// <summary>Only SP and HTAB may stand between a field name and its colon: "From" + NBSP is another field.</summary>
+    [Fact]
+    public void A_name_with_a_no_break_space_is_not_the_field_it_looks_like()
+    {
+        var from = new HeaderField("From", " alice@example.com"u8.ToArray());
+        var spaced = new HeaderField("From \t", " bob@example.com"u8.ToArray());
+        var nbsp = new HeaderField("From\u00a0", " mallory@example.com"u8.ToArray());
+        Assert.Equal([from, spaced], Milters.DomainKeys.Canonicalization.SignedHeaders.Select([from, nbsp, spaced], ["from", "from"]));
     }
 
     [Fact]

@@ -16,6 +16,9 @@ public sealed class SendingAddressTests
     [InlineData("Alice <alice@xn--bcher-kva.example>", "alice", "xn--bcher-kva.example")] // as written, not U-labels
     [InlineData("J\u00fcrgen <alice@XN--BCHER-KVA.example>", "alice", "xn--bcher-kva.example")]
     [InlineData("alice@b\u00fccher.example", "alice", "b\u00fccher.example")]
+    [InlineData("<alice @ xn--bcher-kva .example>", "alice", "xn--bcher-kva.example")]
+    [InlineData("\"xn--bcher-kva.example\" <alice@b\u00fccher.example>", "alice", "b\u00fccher.example")] // the display name is not the address
+    [InlineData("alice@m\u00fcnchen.de, bob@xn--mnchen-3ya.de", "alice", "m\u00fcnchen.de")]                // nor is the second mailbox
     public void Reads_the_first_mailbox(string value, string local, string domain)
     {
         var address = SendingAddress.Parse(value, fromSender: false);

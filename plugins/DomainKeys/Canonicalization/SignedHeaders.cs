@@ -12,6 +12,12 @@ namespace Milters.DomainKeys.Canonicalization;
 /// </summary>
 internal static class SignedHeaders
 {
+    /// <summary>
+    /// The white space a field name may carry before its colon (RFC 5322 obs-optional): SP and HTAB only. A plain
+    /// Trim() also took NBSP and NEL, which an 8-bit name may hold, and made "From\u00a0" a From field here alone.
+    /// </summary>
+    public static readonly char[] FieldNameSpace = [' ', '\t'];
+
     public static IReadOnlyList<HeaderField> Select(IReadOnlyList<HeaderField> below, IReadOnlyList<string>? names)
     {
         if (names is null) return below;
@@ -19,7 +25,7 @@ internal static class SignedHeaders
         var byName = new Dictionary<string, List<HeaderField>>(StringComparer.OrdinalIgnoreCase);
         foreach (var h in below)
         {
-            if (!byName.TryGetValue(h.Name.Trim(), out var list)) byName[h.Name.Trim()] = list = new();
+            if (!byName.TryGetValue(h.Name.Trim(FieldNameSpace), out var list)) byName[h.Name.Trim(FieldNameSpace)] = list = new();
             list.Add(h);
         }
         var remaining = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);

@@ -36,13 +36,13 @@ internal sealed class MessageSigner : IDisposable
         var omitted = false;
         foreach (var h in headers)
         {
-            if (omit.Contains(h.Name.Trim(), StringComparer.OrdinalIgnoreCase) || NeverSigned.Contains(h.Name.Trim()))
+            if (omit.Contains(h.Name.Trim(SignedHeaders.FieldNameSpace), StringComparer.OrdinalIgnoreCase) || NeverSigned.Contains(h.Name.Trim(SignedHeaders.FieldNameSpace)))
             {
                 omitted = true;
                 continue;
             }
             HeaderCanonicalizer.Write(canonicalization, h, sink);
-            signed.Add(h.Name.Trim());
+            signed.Add(h.Name.Trim(SignedHeaders.FieldNameSpace));
         }
         // Without h= a verifier hashes every field below the signature, so a skipped field forces the list.
         HeaderNames = writeHeaderList || omitted ? signed : null;
@@ -66,7 +66,7 @@ internal sealed class MessageSigner : IDisposable
             var name = h.Name.AsSpan().Trim(" \t");
             if (name.IsEmpty) return h.Name;
             foreach (var c in name)
-                if (c is <= ' ' or '\x7f' or ':') return h.Name;
+                if (c is <= ' ' or '\x7f' or ':' or '\uFFFD') return h.Name; // U+FFFD: bytes that were not UTF-8, gone for good
         }
         return null;
     }
@@ -76,7 +76,7 @@ internal sealed class MessageSigner : IDisposable
 
     /// <summary>Force an h= list (several signatures must not cover each other).</summary>
     public void RequireHeaderList(IReadOnlyList<HeaderField> headers, IReadOnlyCollection<string> omit) =>
-        HeaderNames ??= headers.Select(h => h.Name.Trim()).Where(n => !omit.Contains(n, StringComparer.OrdinalIgnoreCase) && !NeverSigned.Contains(n)).ToList();
+        HeaderNames ??= headers.Select(h => h.Name.Trim(SignedHeaders.FieldNameSpace)).Where(n => !omit.Contains(n, StringComparer.OrdinalIgnoreCase) && !NeverSigned.Contains(n)).ToList();
 
     public void Body(ReadOnlySpan<byte> chunk) => body.Write(chunk);
 

@@ -65,8 +65,10 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
         try
         {
             var ascii = mailbox.GetAddress(idnEncode: true);
-            var domain = ascii.AsSpan(ascii.LastIndexOf('@') + 1);
-            return domain.Length > 0 && value.AsSpan().Contains(domain, StringComparison.OrdinalIgnoreCase) ? ascii : mailbox.Address;
+            var domain = ascii[ascii.LastIndexOf('@')..];
+            // Looked for in the first mailbox's own text only: a display name or a second address holding the A-label
+            // form must not turn the first address's U-labels into A-labels (a code review's find).
+            return domain.Length > 1 && FirstMailboxText(value).Contains(domain, StringComparison.OrdinalIgnoreCase) ? ascii : mailbox.Address;
         }
         catch (ArgumentException)
         {
@@ -75,13 +77,22 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
     }
 
     /// <summary>
-    /// White space inside the first &lt;…&gt; taken out (not inside quoted strings): "&lt;alice @ example.c om&gt;" reads
-    /// as alice@example.com, as Mail::DKIM (Mail::Address) reads it — the identity both verifiers check must be
-    /// the same address. MimeKit alone would stop at the first space of the domain.
+    /// The text of the first mailbox, as MimeKit finds it: the first &lt;…&gt; outside quotes and comments (white space
+    /// inside taken out), else everything up to the first comma outside them.
     /// </summary>
-    private static string WithoutSpaceInAngleAddress(string value)
+    private static string FirstMailboxText(string value)
     {
-        var open = -1;
+        value = WithoutSpaceInAngleAddress(value);
+        var at = FirstOutsideQuotes(value, stopAtComma: true);
+        if (at < 0) return value;
+        if (value[at] == ',') return value[..at];
+        var close = value.IndexOf('>', at);
+        return close < 0 ? value[at..] : value[at..close];
+    }
+
+    /// <summary>Index of the first '&lt;' (or ',') outside quoted strings and comments, or -1.</summary>
+    private static int FirstOutsideQuotes(string value, bool stopAtComma)
+    {
         bool quoted = false, escaped = false;
         var comment = 0;
         for (var i = 0; i < value.Length; i++)
@@ -93,13 +104,24 @@ internal sealed record SendingAddress(string Address, string LocalPart, string D
             if (c == '(') { comment++; continue; }
             if (comment > 0) { if (c == ')') comment--; continue; }
             if (c == '"') { quoted = true; continue; }
-            if (c == '<') { open = i; break; }
+            if (c == '<' || (stopAtComma && c == ',')) return i;
         }
+        return -1;
+    }
+
+    /// <summary>
+    /// White space inside the first &lt;…&gt; taken out (not inside quoted strings): "&lt;alice @ example.c om&gt;" reads
+    /// as alice@example.com, as Mail::DKIM (Mail::Address) reads it — the identity both verifiers check must be
+    /// the same address. MimeKit alone would stop at the first space of the domain.
+    /// </summary>
+    private static string WithoutSpaceInAngleAddress(string value)
+    {
+        var open = FirstOutsideQuotes(value, stopAtComma: false);
         if (open < 0) return value;
         var close = value.IndexOf('>', open);
         if (close < 0) return value;
         var inner = new System.Text.StringBuilder(close - open);
-        quoted = false;
+        var quoted = false;
         for (var i = open + 1; i < close; i++)
         {
             var c = value[i];
