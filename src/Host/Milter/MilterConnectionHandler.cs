@@ -190,9 +190,9 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
             logger.LogInformation("{Peer}: connection lost in the middle of message {QueueId} (end of message): {Error}", peerDescription, ex.QueueId, ex.InnerException?.Message);
             if (ex.StillRunning is { } running)
             {
-                // The plugins did not end within ConnectionTimeout even when told: the session is closed once they
+                // The plugins did not end within WaitAfterLostConnection even when told: the session is closed once they
                 // do, not under them, and its connection slot is given back now.
-                logger.LogWarning("{Peer}: a plugin still works on message {QueueId} {Timeout} after the MTA went away; its session is closed when it ends", peerDescription, ex.QueueId, Options.ConnectionTimeout);
+                logger.LogWarning("{Peer}: a plugin still works on message {QueueId} {Timeout} after the MTA went away; its session is closed when it ends", peerDescription, ex.QueueId, Options.WaitAfterLostConnection);
                 var orphan = session;
                 session = null;
                 _ = CloseWhenDoneAsync(orphan!, running);
@@ -267,10 +267,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 || (e is OperationCanceledException && writeTimeout.IsCancellationRequested))
             {
                 // The connection is gone while the plugins still work on the message: they are told (MessageAborted)
-                // and waited for, at most ConnectionTimeout, before the session and its buffers are torn down
+                // and waited for, at most WaitAfterLostConnection, before the session and its buffers are torn down
                 // under them (an independent review saw AbortAsync and DisposeAsync run during EndOfMessageAsync).
                 try { message.CancelMessage(); } catch (ObjectDisposedException) { }
-                var ended = await Task.WhenAny(work, Task.Delay(Options.ConnectionTimeout, time)) == work;
+                var ended = await Task.WhenAny(work, Task.Delay(Options.WaitAfterLostConnection, time)) == work;
                 var cause = e is OperationCanceledException ? new IOException($"the MTA did not take SMFIR_PROGRESS within {Options.ConnectionTimeout}", e) : e;
                 throw new EndOfMessageCutException(queueId, cause, ended ? null : work);
             }

@@ -58,6 +58,16 @@ public sealed class MilterOptions
     public static readonly TimeSpan LibmilterTimeout = TimeSpan.FromSeconds(7210);
 
     /// <summary>
+    /// How long plugins still working on a message are waited for once its MTA has gone, before the connection's
+    /// slot is given back (the session is closed when they end): <see cref="ConnectionTimeout"/>, at most five
+    /// minutes — libmilter's two hours are for an MTA that may still speak, not for a plugin deaf to the abort.
+    /// </summary>
+    public TimeSpan WaitAfterLostConnection => ConnectionTimeout < TimeSpan.FromMinutes(5) ? ConnectionTimeout : TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest timeout .NET's timers take (int.MaxValue milliseconds, about 24.8 days).</summary>
+    private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    /// <summary>
     /// While plugins work on end of message longer than this (DNS timeouts), SMFIR_PROGRESS is sent every
     /// interval so the MTA's end-of-message timeout (Sendmail T=E, Postfix milter_content_timeout) does not fire.
     /// </summary>
@@ -93,8 +103,8 @@ public sealed class MilterOptions
             throw new InvalidOperationException($"{SectionName}:MaxMacros must be at least 1, not {options.MaxMacros}");
         if (options.MaxMacroBytes < 1024)
             throw new InvalidOperationException($"{SectionName}:MaxMacroBytes must be at least 1024, not {options.MaxMacroBytes}");
-        if (options.ConnectionTimeout <= TimeSpan.Zero)
-            throw new InvalidOperationException($"{SectionName}:ConnectionTimeout must be positive, not {options.ConnectionTimeout}");
+        if (options.ConnectionTimeout <= TimeSpan.Zero || options.ConnectionTimeout > LongestTimeout)
+            throw new InvalidOperationException($"{SectionName}:ConnectionTimeout must be positive and at most 24 days, not {options.ConnectionTimeout}");
         if (options.ProgressInterval <= TimeSpan.Zero)
             throw new InvalidOperationException($"{SectionName}:ProgressInterval must be positive, not {options.ProgressInterval}");
         return options;

@@ -315,6 +315,7 @@ public sealed class SessionLimitTests
     [InlineData("Milter:MaxHeaderLength", "10")]
     [InlineData("Milter:MaxMacros", "0")]
     [InlineData("Milter:MaxMacroBytes", "100")]
+    [InlineData("Milter:ConnectionTimeout", "30.00:00:00")] // past what .NET's timers take
     public void Unsafe_limit_values_are_refused_naming_the_key(string key, string value)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
@@ -342,7 +343,10 @@ public sealed class SessionLimitTests
     [Fact]
     public void The_connection_timeout_is_libmilters()
     {
-        Assert.Equal(TimeSpan.FromSeconds(7210), MilterOptions.From(new ConfigurationBuilder().Build()).ConnectionTimeout);
+        var defaults = MilterOptions.From(new ConfigurationBuilder().Build());
+        Assert.Equal(TimeSpan.FromSeconds(7210), defaults.ConnectionTimeout);
+        // Plugins still at work when the MTA has gone are not waited for two hours.
+        Assert.Equal(TimeSpan.FromMinutes(5), defaults.WaitAfterLostConnection);
         var installed = File.ReadAllText(Path.Combine(Milters.Testing.Peers.RepoPaths.Root, "install", "milters.json"));
         Assert.Contains("\"ConnectionTimeout\": \"02:00:10\"", installed);
     }
