@@ -276,10 +276,24 @@ public sealed class FilterChain : IAsyncDisposable
         slot.Filter = CreateFilter(slot.Plugin);
         slot.Context = new PluginMessageContext(Context, slot.Plugin.Name);
         slot.ReplayConnection = true;
-        _ = RetireAsync(slot.Plugin.Name, old, running);
+        // The abandoned call may outlive this chain and its session: it keeps the set's services open till it ends.
+        var leased = plugins.TryAcquire();
+        _ = RetireAsync(slot.Plugin.Name, old, running, leased);
     }
 
-    private async Task RetireAsync(string plugin, MessageFilter old, Task<Verdict> running)
+    private async Task RetireAsync(string plugin, MessageFilter old, Task<Verdict> running, bool leased)
+    {
+        try
+        {
+            await RetireFilterAsync(plugin, old, running).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (leased) plugins.Release();
+        }
+    }
+
+    private async Task RetireFilterAsync(string plugin, MessageFilter old, Task<Verdict> running)
     {
         try
         {

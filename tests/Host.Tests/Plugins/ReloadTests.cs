@@ -63,6 +63,53 @@ public class ReloadTests : IDisposable
             Assert.Equal([" second"], (await InProcessMilter.SendAsync(after)).Stamps);
     }
 
+    /// <summary>
+    /// The replaced set's service provider — the container of the plugins' singletons — is disposed when its last
+    /// connection has closed, not while one still uses it, and not never (each SIGHUP left one behind).
+    /// </summary>
+    [Fact]
+    public async Task The_replaced_configuration_is_closed_when_its_last_connection_ends()
+    {
+        InProcessMilter.LayOutStamp(dir["plugins"], "StampA");
+        await using var milter = await InProcessMilter.StartAsync(Config("first"), dir["milters.json"]);
+        var provider = milter.Services.GetRequiredService<IPluginSetProvider>();
+        var first = provider.Current;
+
+        var early = await milter.ClientAsync();
+        Assert.Equal([" first"], (await InProcessMilter.SendAsync(early)).Stamps);
+        Rewrite(milter, Config("second"));
+        Assert.True(await milter.Services.GetRequiredService<ReloadService>().ReloadAsync());
+
+        // Still in use by the connection opened before the reload.
+        Assert.Equal([" first"], (await InProcessMilter.SendAsync(early)).Stamps);
+        Assert.False(first.Closed);
+        first.Services.GetRequiredService<Milters.Abstractions.IDnsResolver>();
+
+        await early.DisposeAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!first.Closed && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(first.Closed);
+        deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!Disposed(first.Services) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(Disposed(first.Services));
+        Assert.False(provider.Current.Closed);
+        await using (var late = await milter.ClientAsync())
+            Assert.Equal([" second"], (await InProcessMilter.SendAsync(late)).Stamps);
+    }
+
+    private static bool Disposed(IServiceProvider services)
+    {
+        try
+        {
+            services.GetService(typeof(Milters.Abstractions.IDnsResolver));
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>An independent review set Logging:LogLevel to Debug, sent SIGHUP and saw no debug line until a restart.</summary>
     [Fact]
     public async Task Reload_applies_new_log_levels()

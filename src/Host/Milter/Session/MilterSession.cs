@@ -51,7 +51,7 @@ public sealed class MilterSession : IAsyncDisposable
     {
         this.latestPlugins = latestPlugins;
         this.metrics = metrics;
-        this.plugins = plugins;
+        this.plugins = plugins = Lease(plugins, latestPlugins);
         this.createChain = createChain;
         this.logger = logger;
         this.negotiated = negotiated;
@@ -62,6 +62,21 @@ public sealed class MilterSession : IAsyncDisposable
     }
 
     public MessageContext Context { get; }
+
+    /// <summary>Whether <see cref="plugins"/> still holds this session's lease (given back once, at the end).</summary>
+    private bool leased = true;
+
+    /// <summary>
+    /// A lease on the set: <paramref name="first"/>, or — when a reload closed it between the connection's arrival
+    /// and now — the one that replaced it.
+    /// </summary>
+    private static PluginSet Lease(PluginSet first, Func<PluginSet>? latest)
+    {
+        var set = first;
+        while (!set.TryAcquire())
+            set = latest?.Invoke() ?? throw new InvalidOperationException("the plugin set is closed and no other is given");
+        return set;
+    }
 
     public SessionStage Stage => stage;
 
@@ -339,6 +354,9 @@ public sealed class MilterSession : IAsyncDisposable
         var latestNeeds = latest.Plugins.Select(p => p.Plugin.Needs).ToArray();
         if (Negotiator.Negotiate(protocol.Offer, latestNeeds).Reply == protocol.Reply)
         {
+            // Closed already (a later reload replaced it and nobody held it): the next conversation looks again.
+            if (!latest.TryAcquire()) return;
+            plugins.Release();
             plugins = latest;
             needs = latestNeeds;
             return;
@@ -460,8 +478,19 @@ public sealed class MilterSession : IAsyncDisposable
     /// <summary>Connection over (QUIT, EOF, error, shutdown): abort a message in flight and close the plugins' filters.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (InMessage) await EndMessageAsync(aborted: true);
-        await chain.DisposeAsync();
+        try
+        {
+            if (InMessage) await EndMessageAsync(aborted: true);
+            await chain.DisposeAsync();
+        }
+        finally
+        {
+            if (leased)
+            {
+                leased = false;
+                plugins.Release();
+            }
+        }
         if (scratch is not null)
         {
             ArrayPool<byte>.Shared.Return(scratch);
