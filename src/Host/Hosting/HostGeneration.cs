@@ -63,6 +63,8 @@ public sealed record HostGeneration(
         // Drop-in plugins come from elsewhere and are upgraded on their own: which build is loaded belongs in a bug report.
         if (Plugins.Plugins.Count > 0)
             yield return "plugin versions: " + string.Join(", ", Plugins.Plugins.Select(p => $"{p.Name} {PluginVersion(p)}"));
+        var milter = Milter.MilterOptions.From(Configuration.Root);
+        yield return $"milter: connection timeout {milter.ConnectionTimeout}, frames up to {milter.MaxFrameSize} bytes, progress every {milter.ProgressInterval}";
         yield return $"dns: {Dns}";
         yield return $"signing keys: {(Keys.AllKeys.Count == 0 ? "none" : string.Join(", ", Keys.AllKeys.Select(k => k.ToString())))}";
     }

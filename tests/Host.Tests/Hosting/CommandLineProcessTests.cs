@@ -129,6 +129,8 @@ public class CommandLineProcessTests : IDisposable
         Assert.Contains("socket: inet:18891@127.0.0.1", lines);
         Assert.Contains("plugin order: HeaderStamp (on error: Continue)", lines);
         Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^plugin versions: HeaderStamp \d+\.\d+\.\d+$"));
+        // The timeout an administrator compares with the MTA's (libmilter's default).
+        Assert.Contains("milter: connection timeout 02:00:10, frames up to 1048576 bytes, progress every 00:00:30", lines);
         Assert.Equal("configuration OK", lines[^1]);
     }
 
