@@ -137,7 +137,7 @@ public sealed class FilterChain : IAsyncDisposable
             try
             {
                 // A filter that took over after an overrun has seen nothing of this message (nor the connection yet).
-                if (!slot.ReplayConnection) await slot.Filter.AbortAsync(slot.Context);
+                if (!slot.ReplayConnection) await WithinDeadlineAsync(slot, slot.Filter.AbortAsync(slot.Context), "aborting message " + Context.QueueId, abandonFilter: true);
             }
             catch (Exception ex)
             {
@@ -157,7 +157,7 @@ public sealed class FilterChain : IAsyncDisposable
         {
             try
             {
-                await slot.Filter.DisposeAsync();
+                await WithinDeadlineAsync(slot, slot.Filter.DisposeAsync(), "closing", abandonFilter: false);
             }
             catch (Exception ex)
             {
@@ -271,6 +271,12 @@ public sealed class FilterChain : IAsyncDisposable
             slot.Failed = true;
             Context.AddFailedPlugin(slot.Plugin.Name);
         }
+        AbandonFilter(slot, running);
+    }
+
+    /// <summary>A fresh filter takes the slot; the old one, its call still running, is disposed once that ends.</summary>
+    private void AbandonFilter(Slot slot, Task running)
+    {
         slot.Context.Detach();
         var old = slot.Filter;
         slot.Filter = CreateFilter(slot.Plugin);
@@ -281,7 +287,54 @@ public sealed class FilterChain : IAsyncDisposable
         _ = RetireAsync(slot.Plugin.Name, old, running, leased);
     }
 
-    private async Task RetireAsync(string plugin, MessageFilter old, Task<Verdict> running, bool leased)
+    /// <summary>
+    /// AbortAsync and DisposeAsync under the plugin's deadline too: a plugin deaf in them held its connection (and
+    /// the MTA's next message on it, or the connection slot) for ever. An abort past the deadline costs the filter
+    /// (a fresh one takes the slot); a close past it is left to finish on its own, the set's services kept open.
+    /// </summary>
+    private async ValueTask WithinDeadlineAsync(Slot slot, ValueTask pending, string what, bool abandonFilter)
+    {
+        if (pending.IsCompletedSuccessfully) return;
+        if (slot.Deadline is not { } limit)
+        {
+            await pending;
+            return;
+        }
+        var task = pending.AsTask();
+        try
+        {
+            await task.WaitAsync(limit, time);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("plugin {Plugin} did not finish {What} within its deadline of {Limit} s; given up", slot.Plugin.Name, what, limit.TotalSeconds);
+            if (abandonFilter)
+            {
+                AbandonFilter(slot, task);
+                return;
+            }
+            var leased = plugins.TryAcquire();
+            _ = ReleaseWhenDoneAsync(slot.Plugin.Name, task, leased);
+        }
+    }
+
+    private async Task ReleaseWhenDoneAsync(string plugin, Task running, bool leased)
+    {
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("plugin {Plugin} failed to close: {Error}", plugin, Describe(ex));
+        }
+        finally
+        {
+            if (leased) plugins.Release();
+        }
+    }
+
+    private async Task RetireAsync(string plugin, MessageFilter old, Task running, bool leased)
     {
         try
         {
@@ -293,12 +346,12 @@ public sealed class FilterChain : IAsyncDisposable
         }
     }
 
-    private async Task RetireFilterAsync(string plugin, MessageFilter old, Task<Verdict> running)
+    private async Task RetireFilterAsync(string plugin, MessageFilter old, Task running)
     {
         try
         {
             await running.ConfigureAwait(false);
-            logger.LogInformation("plugin {Plugin} answered after its deadline; the answer was dropped", plugin);
+            logger.LogInformation("plugin {Plugin} finished its call after the deadline; what it did was dropped", plugin);
         }
         catch (Exception ex)
         {

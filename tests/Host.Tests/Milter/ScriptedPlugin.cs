@@ -26,6 +26,9 @@ public sealed class ScriptedPlugin(string name, PluginNeeds needs) : IMilterPlug
     public Func<IMessageContext, Task<Verdict>>? OnEndOfMessageAsync;
     public Action<IMessageContext>? OnAbort;
 
+    /// <summary>Awaited by AbortAsync and DisposeAsync when set: a plugin that takes its time (or never ends).</summary>
+    public Func<Task>? AbortTakes, DisposeTakes;
+
     public void ConfigureServices(IServiceCollection services, IConfiguration section) { }
 
     public MessageFilter CreateFilter(IServiceProvider services)
@@ -65,17 +68,18 @@ public sealed class ScriptedPlugin(string name, PluginNeeds needs) : IMilterPlug
 
         public override ValueTask<Verdict> UnknownCommandAsync(IMessageContext c, string command) => Run($"unknown:{command}", p.OnUnknown is { } f ? () => f(c, command) : null);
 
-        public override ValueTask AbortAsync(IMessageContext c)
+        public override async ValueTask AbortAsync(IMessageContext c)
         {
             p.Events.Enqueue("abort");
             p.OnAbort?.Invoke(c);
-            return ValueTask.CompletedTask;
+            if (p.AbortTakes is { } takes) await takes();
         }
 
-        public override ValueTask DisposeAsync()
+        public override async ValueTask DisposeAsync()
         {
             p.Events.Enqueue("dispose");
-            return base.DisposeAsync();
+            if (p.DisposeTakes is { } takes) await takes();
+            await base.DisposeAsync();
         }
     }
 }

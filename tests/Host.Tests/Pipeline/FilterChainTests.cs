@@ -189,6 +189,37 @@ public class FilterChainTests
         Assert.Contains("dispose", a.Events);
     }
 
+    /// <summary>
+    /// With a deadline, AbortAsync and DisposeAsync are bounded too: a plugin deaf in them held its connection for
+    /// ever. A filter whose abort overran is replaced (the fresh one is shown the connection first); a close that
+    /// overran is left to finish on its own.
+    /// </summary>
+    [Fact]
+    public async Task Abort_and_close_past_the_deadline_do_not_hold_the_connection()
+    {
+        var never = new TaskCompletionSource();
+        var a = P("Deaf");
+        a.AbortTakes = () => never.Task;
+        a.DisposeTakes = () => never.Task;
+        var context = new MessageContext { Helo = "client.example" };
+        var chain = Chain(context, _ => TimeSpan.FromMilliseconds(50), (a, OnErrorAction.Continue));
+        await chain.ConnectAsync();
+        await chain.HeloAsync();
+        await chain.MailFromAsync();
+        await chain.EndMessageAsync(aborted: true).AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, a.FiltersCreated);
+
+        context.Envelope.MailFrom = "<second@example.org>";
+        Assert.Equal(VerdictKind.Continue, (await chain.MailFromAsync()).Kind);
+        var events = a.Events.ToArray();
+        Assert.Equal(["abort", "connect:", "helo:client.example", "mail:<second@example.org>"],
+            events[Array.IndexOf(events, "abort")..].Select(e => e.StartsWith("connect:", StringComparison.Ordinal) ? "connect:" : e));
+
+        await chain.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Contains(logs.AtLeast(LogLevel.Warning), l => l.Contains("Deaf did not finish aborting message", StringComparison.Ordinal));
+        Assert.Contains(logs.AtLeast(LogLevel.Warning), l => l.Contains("Deaf did not finish closing", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Results_carry_the_name_of_the_plugin_that_added_them()
     {
