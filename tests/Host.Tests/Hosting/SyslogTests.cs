@@ -15,6 +15,15 @@ public class SyslogTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
+    /// <summary>A syslog socket of our own at <paramref name="path"/>: what /dev/log is to the provider.</summary>
+    private static Socket Sink(string path, int receiveTimeoutMs = 10_000)
+    {
+        var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        sink.Bind(new UnixDomainSocketEndPoint(path));
+        sink.ReceiveTimeout = receiveTimeoutMs;
+        return sink;
+    }
+
     [Theory]
     [InlineData(LogLevel.Critical, 18)]   // mail.crit
     [InlineData(LogLevel.Error, 19)]      // mail.err
@@ -24,9 +33,7 @@ public class SyslogTests : IDisposable
     public void Sends_rfc3164_datagrams_with_facility_mail_and_pid(LogLevel level, int pri)
     {
         var path = dir["log.sock"];
-        using var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        sink.Bind(new UnixDomainSocketEndPoint(path));
-        sink.ReceiveTimeout = 10_000;
+        using var sink = Sink(path);
 
         using (var provider = new SyslogLoggerProvider(path))
         {
@@ -43,9 +50,7 @@ public class SyslogTests : IDisposable
     public async Task A_syslog_that_does_not_read_costs_lines_not_a_stalled_milter()
     {
         var path = dir["full.sock"];
-        using var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        sink.Bind(new UnixDomainSocketEndPoint(path));
-        sink.ReceiveTimeout = 10_000;
+        using var sink = Sink(path);
         const int Lines = 3000; // well past net.unix.max_dgram_qlen (10 by default, 512 where systemd raises it)
 
         using var provider = new SyslogLoggerProvider(path);
@@ -80,9 +85,7 @@ public class SyslogTests : IDisposable
     public async Task A_burst_against_a_syslog_that_reads_loses_nothing()
     {
         var path = dir["busy.sock"];
-        using var sink = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        sink.Bind(new UnixDomainSocketEndPoint(path));
-        sink.ReceiveTimeout = 30_000;
+        using var sink = Sink(path, 30_000);
         const int Lines = 2000;
         var received = new List<string>();
         var reading = Task.Run(() =>
