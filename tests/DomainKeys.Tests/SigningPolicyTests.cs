@@ -47,6 +47,10 @@ public sealed class SigningPolicyTests
         yield return ["already signed", Loopback, "", new[] { "DomainKey-Signature: a=rsa-sha1; d=example.com; s=x; b=AA==", "From: alice@example.com" }, "Verify"];
         yield return ["no From at all", Loopback, "", new[] { "Subject: hi" }, "Verify"];
         yield return ["domain case differs", Loopback, "", new[] { "From: alice@EXAMPLE.COM" }, "Sign"];
+        // Sendmail -bs (SMTP on standard input) reports family unknown, no address: this host, as for dk-filter.
+        yield return ["no address: local submission", new ConnectionInfo("localhost", ClientFamily.Unknown, null, 0, null), "", from, "Sign"];
+        // A unix-socket client is not "no address" (dk-filter did not take it for 127.0.0.1 either).
+        yield return ["unix-socket client", new ConnectionInfo("localhost", ClientFamily.Unix, null, 0, "/run/x.sock"), "", from, "Verify"];
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Net;
 using Milters.Abstractions;
 using Milters.DomainKeys.Verifying;
 
@@ -63,9 +64,19 @@ internal sealed class SigningPolicy
         if (!IsSigningDomain(address.Domain)) return new(verifyOrIgnore, address, $"{address.Domain} is not a signing domain");
         if (headers.Any(h => h.Is(DomainKeySignature.HeaderName)))
             return new(verifyOrIgnore, address, "already carries a DomainKey-Signature");
-        if (TrustedOrigin(connection, macroValues) is { } why) return new(MessageRole.Sign, address, why);
-        return new(verifyOrIgnore, address, "origin not trusted for signing", !externalHosts.Contains(connection));
+        var origin = Origin(connection);
+        if (TrustedOrigin(origin, macroValues) is { } why) return new(MessageRole.Sign, address, why);
+        return new(verifyOrIgnore, address, "origin not trusted for signing", !externalHosts.Contains(origin));
     }
+
+    /// <summary>
+    /// The client as the host lists see it. A connection the MTA gives no address for — Sendmail's SMTP on standard
+    /// input (`sendmail -bs`, `-Am -bs`), reported as family "unknown" — is this host, 127.0.0.1, as dk-filter and
+    /// OpenDKIM take it: a client over the network always has an address. Without it such local mail was never
+    /// signed, and logged as an external host sending as our domain (an independent review through real Sendmail).
+    /// </summary>
+    internal static ConnectionInfo Origin(ConnectionInfo connection) =>
+        connection is { Address: null, Family: ClientFamily.Unknown } ? connection with { Address = IPAddress.Loopback } : connection;
 
     public bool IsSigningDomain(string domain)
     {

@@ -72,6 +72,25 @@ public sealed class DomainKeysProtocolTests
         Assert.StartsWith("550", result.Verdict.Text);
     }
 
+    /// <summary>
+    /// Sendmail's SMTP on standard input (`sendmail -bs`, `-Am -bs`) reaches the milter as a client of unknown family,
+    /// "localhost", without an address: local mail, signed as dk-filter signed it (it was left unsigned, and logged
+    /// as an external host sending as our domain).
+    /// </summary>
+    [Fact]
+    public async Task A_client_without_an_address_is_this_host_and_its_mail_is_signed()
+    {
+        using var dk = DomainKeysMilter.Start();
+        await using var client = await MilterClient.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, dk.Milter.Socket.Port!.Value));
+        await client.NegotiateAsync(MtaOffer.Sendmail);
+        await client.ConnectUnknownAsync("localhost");
+        await client.HeloAsync("localhost");
+        var result = await client.SendMessageAsync("alice@example.com", ["bob@example.org"], Encoding.UTF8.GetBytes(Message("stdin")));
+        Assert.True(result.EndOfMessage is not null, $"{result.Verdict}\n{dk.Milter.Output}");
+        Assert.Contains(result.EndOfMessage!.AddedHeaders, h => h.Name == "DomainKey-Signature" && h.Value!.Contains("d=example.com"));
+        Assert.DoesNotContain("attempted to send as", dk.Milter.Output);
+    }
+
     [Fact]
     public async Task Only_the_signing_daemon_signs_when_no_host_is_internal()
     {
