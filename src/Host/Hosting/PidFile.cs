@@ -27,11 +27,26 @@ public sealed class PidFile
         return new PidFile(path);
     }
 
-    /// <summary>Removes the file; null when done, else why not (after <c>-u</c> its directory may not be ours to change).</summary>
+    /// <summary>
+    /// Removes the file if it still names this process; null when done (or not ours), else why not (after <c>-u</c>
+    /// its directory may not be ours to change). A successor started while this instance drained has written its
+    /// own pid here: deleting that left it running with no pid file, so a pid-file reload or stop missed it and the
+    /// next start found the port taken (an independent review's restart under load).
+    /// </summary>
     public string? Remove()
     {
         try
         {
+            string text;
+            try
+            {
+                text = File.ReadAllText(Path);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+            if (text.Trim() != Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)) return null;
             File.Delete(Path);
             return null;
         }

@@ -11,6 +11,26 @@ public class ProcessOptionsTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
+    /// <summary>
+    /// A successor started while this instance drained (same -P) has written its pid: the exit of the old one must
+    /// not delete it. Its own file is removed as before.
+    /// </summary>
+    [Fact]
+    public void Only_a_pid_file_naming_this_process_is_removed()
+    {
+        var path = dir["own.pid"];
+        var pid = PidFile.Write(path);
+        Assert.Equal(Environment.ProcessId + "\n", File.ReadAllText(path));
+        File.WriteAllText(path, "4194301\n"); // the successor's
+        Assert.Null(pid.Remove());
+        Assert.Equal("4194301\n", File.ReadAllText(path));
+
+        pid = PidFile.Write(path);
+        Assert.Null(pid.Remove());
+        Assert.False(File.Exists(path));
+        Assert.Null(pid.Remove()); // already gone: nothing to say
+    }
+
     private JsonObject Config()
     {
         TestPluginFolder.LayOut("HeaderStamp", dir["plugins"]);
