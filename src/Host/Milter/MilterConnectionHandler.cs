@@ -168,6 +168,9 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 {
                     if (!buffer.IsEmpty)
                         logger.LogWarning("{Peer}: protocol error: connection closed inside a frame ({Bytes} byte(s) of an incomplete frame)", peerDescription, buffer.Length);
+                    else if (session.InMessage && shutdown.IsCancellationRequested)
+                        // The drain timeout shuts such sockets down itself: whose close it was cannot be told here.
+                        logger.LogInformation("{Peer}: connection closed during shutdown in the middle of message {QueueId} (the MTA keeps it and retries)", peerDescription, session.Context.QueueId);
                     else if (session.InMessage)
                         logger.LogInformation("{Peer}: the MTA closed the connection in the middle of message {QueueId}", peerDescription, session.Context.QueueId);
                     else

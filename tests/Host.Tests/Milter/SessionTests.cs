@@ -591,6 +591,27 @@ public class SessionTests
         Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(20)));
     }
 
+    /// <summary>
+    /// During shutdown the drain timeout closes busy sockets itself: a message cut then is not put on the MTA ("the MTA
+    /// closed the connection" misled an administrator after a restart).
+    /// </summary>
+    [Fact]
+    public async Task A_message_cut_during_shutdown_is_not_blamed_on_the_MTA()
+    {
+        var plugin = new ScriptedPlugin("Any", PluginNeeds.AllStages);
+        await using var server = MilterTestServer.StartTcp(MilterTestServer.Plugin(plugin));
+        await using (var client = await server.ReadyClientAsync(MtaOffer.Postfix))
+        {
+            await client.SendMacrosAsync('M', new Dictionary<string, string> { ["i"] = "CUT1" });
+            Assert.True((await client.MailFromAsync("a@example.com")).IsContinue);
+            server.Shutdown.Cancel();
+            Assert.True((await client.RcptAsync("b@example.org")).IsContinue); // the handler went round with the shutdown seen
+        }
+        await server.WaitForHandlersAsync();
+        Assert.Contains(server.Logs.Lines, l => l.Message.Contains("connection closed during shutdown in the middle of message CUT1"));
+        Assert.DoesNotContain(server.Logs.Lines, l => l.Message.Contains("the MTA closed the connection"));
+    }
+
     [Fact]
     public async Task A_rejected_recipient_gets_the_reply_code_and_the_message_goes_on_without_it()
     {
