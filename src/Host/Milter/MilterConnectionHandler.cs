@@ -314,9 +314,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     {
         var text = configuration[$"{plugin.Name}:Timeout"];
         if (string.IsNullOrWhiteSpace(text)) return null;
-        if (Milters.Abstractions.ConfigTime.TryParse(text, out var limit) && limit > TimeSpan.Zero)
+        // .NET's timers take at most int.MaxValue milliseconds (~24.8 days); past that every call would fail.
+        if (Milters.Abstractions.ConfigTime.TryParse(text, out var limit) && limit > TimeSpan.Zero && limit <= TimeSpan.FromMilliseconds(int.MaxValue))
             return limit;
-        logger.LogWarning("{Plugin}:Timeout \"{Value}\" is not a positive time span (hh:mm:ss); no deadline", plugin.Name, text);
+        logger.LogWarning("{Plugin}:Timeout \"{Value}\" is not a positive time span of at most 24 days (hh:mm:ss); no deadline", plugin.Name, text);
         return null;
     }
 

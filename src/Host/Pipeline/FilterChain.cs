@@ -137,7 +137,8 @@ public sealed class FilterChain : IAsyncDisposable
             try
             {
                 // A filter that took over after an overrun has seen nothing of this message (nor the connection yet).
-                if (!slot.ReplayConnection) await WithinDeadlineAsync(slot, slot.Filter.AbortAsync(slot.Context), "aborting message " + Context.QueueId, abandonFilter: true);
+                if (!slot.ReplayConnection && await WithinDeadlineAsync(slot, slot.Filter.AbortAsync(slot.Context), "aborting message " + Context.QueueId, abandonFilter: true))
+                    overran = true;
             }
             catch (Exception ex)
             {
@@ -145,6 +146,12 @@ public sealed class FilterChain : IAsyncDisposable
             }
             slot.Failed = false;
             slot.SkippedBody = false;
+        }
+        // An abandoned abort's token must not become the next message's (ResetMessage would TryReset and keep it).
+        if (overran)
+        {
+            overran = false;
+            try { Context.CancelMessage(); } catch (AggregateException ex) { logger.LogWarning("a plugin's MessageAborted callback failed: {Error}", Describe(ex)); }
         }
         Context.ResetMessage();
     }
@@ -157,7 +164,7 @@ public sealed class FilterChain : IAsyncDisposable
         {
             try
             {
-                await WithinDeadlineAsync(slot, slot.Filter.DisposeAsync(), "closing", abandonFilter: false);
+                _ = await WithinDeadlineAsync(slot, slot.Filter.DisposeAsync(), "closing", abandonFilter: false);
             }
             catch (Exception ex)
             {
@@ -247,7 +254,7 @@ public sealed class FilterChain : IAsyncDisposable
         {
             return await task.WaitAsync(limit, time);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!task.IsCompleted)
         {
             Abandon(slot, task, ev);
             throw new TimeoutException($"no answer within its deadline of {limit.TotalSeconds:0.###} s");
@@ -292,29 +299,33 @@ public sealed class FilterChain : IAsyncDisposable
     /// the MTA's next message on it, or the connection slot) for ever. An abort past the deadline costs the filter
     /// (a fresh one takes the slot); a close past it is left to finish on its own, the set's services kept open.
     /// </summary>
-    private async ValueTask WithinDeadlineAsync(Slot slot, ValueTask pending, string what, bool abandonFilter)
+    private async ValueTask<bool> WithinDeadlineAsync(Slot slot, ValueTask pending, string what, bool abandonFilter)
     {
-        if (pending.IsCompletedSuccessfully) return;
+        if (pending.IsCompletedSuccessfully) return false;
         if (slot.Deadline is not { } limit)
         {
             await pending;
-            return;
+            return false;
         }
         var task = pending.AsTask();
         try
         {
             await task.WaitAsync(limit, time);
+            return false;
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!task.IsCompleted)
         {
             logger.LogWarning("plugin {Plugin} did not finish {What} within its deadline of {Limit} s; given up", slot.Plugin.Name, what, limit.TotalSeconds);
             if (abandonFilter)
             {
                 AbandonFilter(slot, task);
-                return;
+                return true;
             }
+            // What the late close writes lands nowhere (after SMFIC_QUIT_NC the shared context serves the next client).
+            slot.Context.Detach();
             var leased = plugins.TryAcquire();
             _ = ReleaseWhenDoneAsync(slot.Plugin.Name, task, leased);
+            return true;
         }
     }
 

@@ -55,10 +55,19 @@ public sealed class MilterSession : IAsyncDisposable
         this.createChain = createChain;
         this.logger = logger;
         this.negotiated = negotiated;
-        needs = plugins.Plugins.Select(p => p.Plugin.Needs).ToArray();
-        limits = new SessionLimits(options ?? new MilterOptions(), logger);
-        Context = new MessageContext();
-        chain = createChain(plugins, Context);
+        try
+        {
+            needs = plugins.Plugins.Select(p => p.Plugin.Needs).ToArray();
+            limits = new SessionLimits(options ?? new MilterOptions(), logger);
+            Context = new MessageContext();
+            chain = createChain(plugins, Context);
+        }
+        catch
+        {
+            leased = false;
+            plugins.Release();
+            throw;
+        }
     }
 
     public MessageContext Context { get; }
@@ -480,8 +489,14 @@ public sealed class MilterSession : IAsyncDisposable
     {
         try
         {
-            if (InMessage) await EndMessageAsync(aborted: true);
-            await chain.DisposeAsync();
+            try
+            {
+                if (InMessage) await EndMessageAsync(aborted: true);
+            }
+            finally
+            {
+                await chain.DisposeAsync();
+            }
         }
         finally
         {
