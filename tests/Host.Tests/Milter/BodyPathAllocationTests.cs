@@ -33,20 +33,10 @@ public class BodyPathAllocationTests
         }
     }
 
-    private static ReadOnlySequence<byte> Frame(char command, ReadOnlySpan<byte> data)
-    {
-        var bytes = new byte[5 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, data.Length + 1);
-        bytes[4] = (byte)command;
-        data.CopyTo(bytes.AsSpan(5));
-        return new ReadOnlySequence<byte>(bytes);
-    }
+    private static ReadOnlySequence<byte> Frame(char command, ReadOnlySpan<byte> data) => SessionFrames.Frame(command, data);
 
-    private static async Task Send(MilterSession session, ReadOnlySequence<byte> bytes, ArrayBufferWriter<byte> replies)
-    {
-        Assert.True(MilterFrameReader.TryRead(ref bytes, 1 << 20, out var frame));
-        await session.HandleAsync(frame, replies);
-    }
+    private static Task Send(MilterSession session, ReadOnlySequence<byte> bytes, ArrayBufferWriter<byte> replies) =>
+        SessionFrames.SendAsync(session, bytes, replies);
 
     [Fact]
     public async Task A_thousand_body_chunks_allocate_nothing()

@@ -1,10 +1,8 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Milters.Abstractions;
-using Milters.Host.Milter.Protocol;
 using Milters.Host.Milter.Session;
 using Milters.Host.Pipeline;
 using Milters.Host.Tests.Milter;
@@ -32,22 +30,8 @@ public class LeaseSafetyTests
         return condition();
     }
 
-    private static ReadOnlySequence<byte> Frame(char command, ReadOnlySpan<byte> data)
-    {
-        var bytes = new byte[5 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, data.Length + 1);
-        bytes[4] = (byte)command;
-        data.CopyTo(bytes.AsSpan(5));
-        return new ReadOnlySequence<byte>(bytes);
-    }
-
-    private static Task<bool> Send(MilterSession session, char command, ReadOnlySpan<byte> data) => SendFrame(session, Frame(command, data));
-
-    private static async Task<bool> SendFrame(MilterSession session, ReadOnlySequence<byte> bytes)
-    {
-        Assert.True(MilterFrameReader.TryRead(ref bytes, 1 << 20, out var frame));
-        return await session.HandleAsync(frame, new ArrayBufferWriter<byte>());
-    }
+    private static Task<bool> Send(MilterSession session, char command, ReadOnlySpan<byte> data) =>
+        SessionFrames.SendAsync(session, SessionFrames.Frame(command, data), new ArrayBufferWriter<byte>());
 
     private static async Task StartMessage(MilterSession session)
     {
