@@ -1,12 +1,10 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Milters.Abstractions;
-using Milters.Host.Milter.Protocol;
 using Milters.Host.Milter.Session;
 using Milters.Host.Pipeline;
 
