@@ -291,7 +291,7 @@ public sealed class FilterChain : IAsyncDisposable
         slot.ReplayConnection = true;
         // The abandoned call may outlive this chain and its session: it keeps the set's services open till it ends.
         var leased = plugins.TryAcquire();
-        _ = RetireAsync(slot.Plugin.Name, old, running, leased);
+        _ = RetireAsync(slot.Plugin.Name, running, old, leased);
     }
 
     /// <summary>
@@ -324,57 +324,42 @@ public sealed class FilterChain : IAsyncDisposable
             // What the late close writes lands nowhere (after SMFIC_QUIT_NC the shared context serves the next client).
             slot.Context.Detach();
             var leased = plugins.TryAcquire();
-            _ = ReleaseWhenDoneAsync(slot.Plugin.Name, task, leased);
+            _ = RetireAsync(slot.Plugin.Name, task, toClose: null, leased);
             return true;
         }
     }
 
-    private async Task ReleaseWhenDoneAsync(string plugin, Task running, bool leased)
+    /// <summary>
+    /// The end of a call given up at its deadline: a late answer (<paramref name="toClose"/> is then the filter it came
+    /// from, closed afterwards) or a late close (<paramref name="toClose"/> null). The set's lease goes last.
+    /// </summary>
+    private async Task RetireAsync(string plugin, Task running, MessageFilter? toClose, bool leased)
     {
         try
         {
-            await running.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning("plugin {Plugin} failed to close: {Error}", plugin, Describe(ex));
+            try
+            {
+                await running.ConfigureAwait(false);
+                if (toClose is not null) logger.LogInformation("plugin {Plugin} finished its call after the deadline; what it did was dropped", plugin);
+            }
+            catch (Exception ex)
+            {
+                if (toClose is null) logger.LogWarning("plugin {Plugin} failed to close: {Error}", plugin, Describe(ex));
+                else logger.LogInformation("plugin {Plugin} ended after its deadline with {Error}", plugin, Describe(ex));
+            }
+            if (toClose is null) return;
+            try
+            {
+                await toClose.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("plugin {Plugin} failed to close: {Error}", plugin, Describe(ex));
+            }
         }
         finally
         {
             if (leased) plugins.Release();
-        }
-    }
-
-    private async Task RetireAsync(string plugin, MessageFilter old, Task running, bool leased)
-    {
-        try
-        {
-            await RetireFilterAsync(plugin, old, running).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (leased) plugins.Release();
-        }
-    }
-
-    private async Task RetireFilterAsync(string plugin, MessageFilter old, Task running)
-    {
-        try
-        {
-            await running.ConfigureAwait(false);
-            logger.LogInformation("plugin {Plugin} finished its call after the deadline; what it did was dropped", plugin);
-        }
-        catch (Exception ex)
-        {
-            logger.LogInformation("plugin {Plugin} ended after its deadline with {Error}", plugin, Describe(ex));
-        }
-        try
-        {
-            await old.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning("plugin {Plugin} failed to close: {Error}", plugin, Describe(ex));
         }
     }
 
