@@ -39,9 +39,15 @@ public static class MilterHostBuilder
         services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration.Root);
         services.AddSingleton<PluginCatalog>();
         services.AddMilterMetrics(configuration.Root);
-        services.AddSingleton(sp => new PluginSetProvider(
-            HostGeneration.Build(configuration, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PluginCatalog>(),
-                ReloadService.Metered(sp.GetRequiredService<MilterMetrics>()))));
+        services.AddSingleton(sp =>
+        {
+            var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
+            var exitLogger = loggerFactory.CreateLogger("Milters.Host");
+            return new PluginSetProvider(
+                HostGeneration.Build(configuration, loggerFactory, sp.GetRequiredService<PluginCatalog>(),
+                    ReloadService.Metered(sp.GetRequiredService<MilterMetrics>())),
+                e => exitLogger.LogWarning("the plugins' services failed to close at exit: {Type}: {Message}", e.GetType().Name, e.Message));
+        });
         services.AddSingleton<IPluginSetProvider>(sp => sp.GetRequiredService<PluginSetProvider>());
         services.AddSingleton(sp => sp.GetRequiredService<PluginSetProvider>().Generation.Listen);
         services.AddSingleton<MilterListener>();

@@ -107,7 +107,7 @@ public sealed partial class ReloadService : IHostedService, IDisposable
                 LogSocketChanged(old.Listen.Socket.Text, next.Listen.Socket.Text);
             provider.Swap(next);
             // The replaced set's service provider is disposed once its last connection has closed.
-            old.Plugins.Retire(e => LogWarning($"the replaced configuration's plugin services failed to close: {e.GetType().Name}: {e.Message}"));
+            _ = old.Plugins.Retire(e => LogWarning($"the replaced configuration's plugin services failed to close: {e.GetType().Name}: {e.Message}"));
             RereadLogLevels();
             foreach (var warning in next.Warnings) LogWarning(warning);
             LogReloaded(next.Configuration.File ?? "(defaults)", string.Join(", ", next.Plugins.Plugins.Select(p => p.Name)), next.Keys.AllKeys.Count,

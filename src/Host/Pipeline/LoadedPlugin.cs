@@ -45,18 +45,21 @@ public sealed record PluginSet(IReadOnlyList<LoadedPlugin> Plugins, IServiceProv
         _ = DisposeServicesAsync();
     }
 
-    /// <summary>A reload replaced this set: it closes now if nobody holds it, else when the last lease goes.</summary>
-    public void Retire(Action<Exception>? onDisposeError = null)
+    /// <summary>
+    /// A reload replaced this set (or the process is stopping): it closes now if nobody holds it, else when the last
+    /// lease goes. The task is the disposal when it started here, else already complete.
+    /// </summary>
+    public Task Retire(Action<Exception>? onDisposeError = null)
     {
         lock (gate)
         {
             this.onDisposeError = onDisposeError;
-            if (retired) return;
+            if (retired) return Task.CompletedTask;
             retired = true;
-            if (leases > 0 || Closed) return;
+            if (leases > 0 || Closed) return Task.CompletedTask;
             Closed = true;
         }
-        _ = DisposeServicesAsync();
+        return DisposeServicesAsync();
     }
 
     /// <summary>A set is itself, whatever it holds: compared and hashed by reference, not by its (mutable) lease state.</summary>

@@ -47,7 +47,7 @@ public class LeaseSafetyTests
         var set = Set(P("A"));
         Assert.Throws<InvalidOperationException>(() =>
             new MilterSession(set, (_, _) => throw new InvalidOperationException("chain"), NullLogger.Instance));
-        set.Retire();
+        _ = set.Retire();
         Assert.True(set.Closed);
     }
 
@@ -78,7 +78,7 @@ public class LeaseSafetyTests
 
         await chain.DisposeAsync();
         set.Release();
-        set.Retire();
+        _ = set.Retire();
         Assert.True(await EventuallyAsync(() => set.Closed));
     }
 
@@ -148,7 +148,7 @@ public class LeaseSafetyTests
         var set = Set(a);
         var session = new MilterSession(set, (s, c) => new FilterChain(s, c, NullLogger.Instance), NullLogger.Instance);
         await StartMessage(session);
-        set.Retire();
+        _ = set.Retire();
         await Assert.ThrowsAsync<AggregateException>(() => session.DisposeAsync().AsTask());
         Assert.Contains("dispose", a.Events);
         Assert.True(set.Closed);
@@ -183,7 +183,7 @@ public class LeaseSafetyTests
         await Send(session, 'R', "<b@example.org>\0"u8);
         await Send(session, 'E', default);
         await session.DisposeAsync();
-        set.Retire();
+        _ = set.Retire();
         await Task.Delay(100);
         Assert.False(set.Closed);
         never.SetResult(Verdict.Continue);
@@ -201,7 +201,7 @@ public class LeaseSafetyTests
         var session = new MilterSession(set, (s, c) => new FilterChain(s, c, NullLogger.Instance, _ => TimeSpan.FromMilliseconds(50)), NullLogger.Instance);
         await StartMessage(session);
         await session.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-        set.Retire();
+        _ = set.Retire();
         await Task.Delay(100);
         Assert.False(set.Closed);
         done.SetResult();
@@ -216,13 +216,13 @@ public class LeaseSafetyTests
         var newSet = Set(P("A"));
         var session = new MilterSession(oldSet, (s, c) => new FilterChain(s, c, NullLogger.Instance), NullLogger.Instance, latestPlugins: () => newSet);
         await StartMessage(session);
-        oldSet.Retire();
+        _ = oldSet.Retire();
         Assert.False(oldSet.Closed);
         await Send(session, 'K', default);
         Assert.True(oldSet.Closed);
         await session.DisposeAsync();
         await session.DisposeAsync();
-        newSet.Retire();
+        _ = newSet.Retire();
         Assert.True(newSet.Closed);
     }
 
@@ -232,10 +232,10 @@ public class LeaseSafetyTests
     {
         var oldSet = Set(P("A"));
         var newSet = Set(P("A"));
-        oldSet.Retire();
+        _ = oldSet.Retire();
         var session = new MilterSession(oldSet, (s, c) => new FilterChain(s, c, NullLogger.Instance), NullLogger.Instance, latestPlugins: () => newSet);
         await session.DisposeAsync();
-        newSet.Retire();
+        _ = newSet.Retire();
         Assert.True(newSet.Closed);
     }
 

@@ -32,7 +32,7 @@ public class PluginSetLeaseTests
         var (set, singleton) = NewSet();
         Assert.True(set.TryAcquire());
         Assert.True(set.TryAcquire());
-        set.Retire();
+        _ = set.Retire();
         set.Release();
         Assert.False(set.Closed);
         Assert.False(singleton.Disposed);
@@ -51,7 +51,7 @@ public class PluginSetLeaseTests
         Assert.False(current.Closed); // not retired: a set in use by new connections stays open with no lease
 
         var (replaced, singleton) = NewSet();
-        replaced.Retire();
+        _ = replaced.Retire();
         Assert.True(replaced.Closed);
         Assert.True(await EventuallyAsync(() => singleton.Disposed));
         Assert.False(kept.Disposed);

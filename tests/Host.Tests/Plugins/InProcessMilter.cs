@@ -85,6 +85,7 @@ public sealed class InProcessMilter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await host.StopAsync();
-        host.Dispose();
+        if (host is IAsyncDisposable asyncHost) await asyncHost.DisposeAsync();
+        else host.Dispose();
     }
 }

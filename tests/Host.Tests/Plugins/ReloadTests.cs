@@ -97,6 +97,22 @@ public class ReloadTests : IDisposable
             Assert.Equal([" second"], (await InProcessMilter.SendAsync(late)).Stamps);
     }
 
+    /// <summary>At exit the configuration in use is closed as a replaced one is: its singletons are disposed too.</summary>
+    [Fact]
+    public async Task The_current_configuration_is_closed_when_the_host_stops()
+    {
+        InProcessMilter.LayOutStamp(dir["plugins"], "StampA");
+        var milter = await InProcessMilter.StartAsync(Config("first"), dir["milters.json"]);
+        var current = milter.Services.GetRequiredService<IPluginSetProvider>().Current;
+        await using (var client = await milter.ClientAsync())
+            Assert.Equal([" first"], (await InProcessMilter.SendAsync(client)).Stamps);
+        Assert.False(Disposed(current.Services));
+
+        await milter.DisposeAsync();
+        Assert.True(current.Closed);
+        Assert.True(Disposed(current.Services));
+    }
+
     private static bool Disposed(IServiceProvider services)
     {
         try
