@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Milters.Host.Milter;
+using Milters.Host.Plugins;
 
 namespace Milters.Host.Hosting;
 
@@ -29,13 +30,23 @@ public sealed partial class MilterListener : BackgroundService
     /// <summary>At most one "MaxConnections hit" line per this interval, with the count refused since the last.</summary>
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>Where a reload's Listen:AllowedClients and Listen:MaxConnections come from; null: the start's for good.</summary>
+    private readonly PluginSetProvider? generations;
+
     /// <summary>The handler is resolved after <see cref="Bind"/>, so "address already in use" is reported first.</summary>
-    public MilterListener(ListenOptions options, IServiceProvider services, ILogger<MilterListener> logger)
+    public MilterListener(ListenOptions options, IServiceProvider services, ILogger<MilterListener> logger, PluginSetProvider? generations = null)
     {
         this.options = options;
         this.services = services;
         this.logger = logger;
+        this.generations = generations;
     }
+
+    /// <summary>
+    /// Who may connect and how many at once follow a reload (an administrator adding an MTA, or taking one away,
+    /// expects SIGHUP to do it); the socket and the rest of Listen stay as bound at start.
+    /// </summary>
+    private ListenOptions Admission => generations?.Generation.Listen ?? options;
 
     /// <summary>The bound endpoint (the real port when the spec asked for one chosen by the system).</summary>
     public EndPoint? LocalEndPoint => listenSocket?.LocalEndPoint;
@@ -102,12 +113,13 @@ public sealed partial class MilterListener : BackgroundService
     private void Admit(Socket accepted, CancellationToken stoppingToken)
     {
         string peer;
+        var admission = Admission;
         if (options.Socket.IsTcp)
         {
             var remote = (IPEndPoint)accepted.RemoteEndPoint!;
             var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
             peer = remote.AddressFamily == AddressFamily.InterNetworkV6 && !remote.Address.IsIPv4MappedToIPv6 ? $"[{address}]:{remote.Port}" : $"{address}:{remote.Port}";
-            if (!options.AllowedClients.Allows(remote.Address))
+            if (!admission.AllowedClients.Allows(remote.Address))
             {
                 LogRefused(peer, options.Socket.Text);
                 accepted.Dispose();
@@ -125,7 +137,7 @@ public sealed partial class MilterListener : BackgroundService
 
         // Resource bound: each conversation holds a socket, buffers and plugin state. Closing at once lets the
         // MTA apply its failure action (Postfix milter_default_action, Sendmail F=) instead of queueing on us.
-        if (connections.Count >= options.MaxConnections)
+        if (connections.Count >= admission.MaxConnections)
         {
             // Under sustained overload a slot frees and fills again many times a second: one line per interval with
             // the count, not one per freed slot (4,227 lines in 10 s before).
@@ -135,7 +147,7 @@ public sealed partial class MilterListener : BackgroundService
             if ((last == 0 || now - last >= (long)RefusalLogInterval.TotalMilliseconds) && Interlocked.CompareExchange(ref lastRefusalLog, now, last) == last)
             {
                 Interlocked.Add(ref refusedSinceLog, -refused);
-                LogTooManyConnections(peer, options.MaxConnections, refused);
+                LogTooManyConnections(peer, admission.MaxConnections, refused);
             }
             accepted.Dispose();
             return;

@@ -105,6 +105,8 @@ public sealed partial class ReloadService : IHostedService, IDisposable
 
             if (next.Listen.Socket.Text != old.Listen.Socket.Text)
                 LogSocketChanged(old.Listen.Socket.Text, next.Listen.Socket.Text);
+            if (StartOnlySettings.Changed(old.Configuration.Root, next.Configuration.Root) is { Count: > 0 } startOnly)
+                LogStartOnlyChanged(string.Join(", ", startOnly));
             provider.Swap(next);
             // The replaced set's service provider is disposed once its last connection has closed.
             _ = old.Plugins.Retire(e => LogWarning($"the replaced configuration's plugin services failed to close: {e.GetType().Name}: {e.Message}"));
@@ -156,6 +158,9 @@ public sealed partial class ReloadService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listen:Socket changed from {Old} to {New}: a restart is needed to listen there; the old socket stays")]
     private partial void LogSocketChanged(string old, string @new);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "changed setting(s) read at start only: {Keys}; the running values stay until a restart")]
+    private partial void LogStartOnlyChanged(string keys);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "configuration reloaded from {File}: plugins {Order}; {Keys} signing key(s): {KeyNames}; dns {Dns}")]
     private partial void LogReloaded(string file, string order, int keys, string keyNames, string dns);

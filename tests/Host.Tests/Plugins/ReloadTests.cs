@@ -23,7 +23,7 @@ public class ReloadTests : IDisposable
 
     private static void Rewrite(InProcessMilter milter, JsonObject config)
     {
-        config["Listen"] = new JsonObject { ["Socket"] = "inet:0@127.0.0.1" };
+        config["Listen"] = new JsonObject { ["Socket"] = "inet:0@127.0.0.1", ["InlineCompletions"] = false };
         File.WriteAllText(milter.ConfigPath, config.ToJsonString());
     }
 

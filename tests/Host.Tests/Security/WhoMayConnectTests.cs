@@ -38,6 +38,30 @@ public sealed class WhoMayConnectTests
         Assert.False(host.Milter.HasExited);
     }
 
+    /// <summary>
+    /// An administrator adding or taking away an MTA's address expects SIGHUP to do it, as the reload row of ADMIN
+    /// promises for the configuration; a changed setting a reload cannot take up is named, not silently kept.
+    /// </summary>
+    [Fact]
+    public async Task A_reload_takes_up_a_new_allow_list_and_names_the_settings_that_need_a_restart()
+    {
+        using var host = SecureHost.Start(json => json["Listen"] = new JsonObject { ["AllowedClients"] = new JsonArray("127.0.0.1/32") });
+        Assert.True(await IsServedAsync(host, IPAddress.Parse("127.0.0.1")));
+        Assert.False(await IsServedAsync(host, IPAddress.Parse("127.0.0.2")));
+
+        var json = JsonNode.Parse(File.ReadAllText(host.Milter.ConfigPath))!.AsObject();
+        json["Listen"]!["AllowedClients"] = new JsonArray("127.0.0.2/32");
+        json["Milter"] = new JsonObject { ["MaxHeaders"] = 500 };
+        File.WriteAllText(host.Milter.ConfigPath, json.ToJsonString());
+        host.Milter.Signal(1); // SIGHUP
+        host.Milter.WaitForOutput("configuration reloaded", TimeSpan.FromSeconds(30));
+        Assert.Contains("changed setting(s) read at start only: Milter:MaxHeaders; the running values stay until a restart", host.Milter.Output);
+
+        Assert.True(await IsServedAsync(host, IPAddress.Parse("127.0.0.2")));
+        Assert.False(await IsServedAsync(host, IPAddress.Parse("127.0.0.1")));
+        host.Milter.WaitForOutput("refused connection from 127.0.0.1:", TimeSpan.FromSeconds(30));
+    }
+
     [Fact]
     public async Task An_allow_list_of_another_loopback_address_turns_127_0_0_1_away()
     {
