@@ -17,7 +17,9 @@ public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCom
     /// <summary>The configuration this command line amounts to (also used by tests and `migrate`).</summary>
     public StartupArguments Translate(IReadOnlyList<string> args) => Translate(args, out _);
 
-    private StartupArguments Translate(IReadOnlyList<string> args, out bool versionRequested)
+    private StartupArguments Translate(IReadOnlyList<string> args, out bool versionRequested) => Translate(args, out versionRequested, out _);
+
+    private StartupArguments Translate(IReadOnlyList<string> args, out bool versionRequested, out bool foreground)
     {
         var legacyArgs = new List<string>();
         var commandLine = HostCommandLine.Parse(args, legacyArgs);
@@ -31,12 +33,13 @@ public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCom
             throw new StartupException($"{translator.Tool}: {e.Message}", e);
         }
         versionRequested = translation.VersionRequested;
+        foreground = translation.Foreground;
         return new StartupArguments(commandLine, translation.Settings);
     }
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var arguments = Translate(args, out var versionRequested);
+        var arguments = Translate(args, out var versionRequested, out var foreground);
         if (versionRequested)
         {
             foreach (var line in ProductVersion.Describe()) stdout.WriteLine(line);
@@ -49,6 +52,14 @@ public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCom
             stdout.WriteLine($"Runs the milter configured from {translator.Tool}'s flags, layered over the configuration file.");
             return Task.FromResult(0);
         }
+        // As the old programs: into the background unless -f (rc.local lines and rc scripts wait for the command to return).
+        if (Daemon.IsDaemonCopy)
+        {
+            Daemon.LeaveSession();
+            return MilterHostBuilder.RunAsync(arguments, MilterProtocol.Register, cancellationToken, Daemon.ReportServing);
+        }
+        if (!foreground && Daemon.Supported)
+            return Daemon.StartAsync([translator.Tool, .. args], stdout, stderr, cancellationToken);
         return MilterHostBuilder.RunAsync(arguments, MilterProtocol.Register, cancellationToken);
     }
 }

@@ -45,7 +45,7 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
         // dk-filter would not start without a socket ("milter socket must be specified"); neither does this.
         if (!settings.ContainsKey("Listen:Socket"))
             throw new LegacyCommandLineException("-p socketspec is required (dk-filter would not start without it either)");
-        return new LegacyTranslation(settings, notes);
+        return new LegacyTranslation(settings, notes) { Foreground = flags.Any(f => f.Flag == 'f') };
     }
 
     /// <summary>Flags that only mean something together (-s, -S, -k, -d, -D, -b, -q, -C bad=).</summary>
@@ -92,7 +92,7 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
                 }
                 break;
             case 'D': p.SubDomains = true; s["DomainKeys:SubDomains"] = "true"; break;
-            case 'f': notes.Add("-f: milters always runs in the foreground; nothing to set"); break;
+            case 'f': notes.Add("-f: stay in the foreground (`milters dk-filter` without it goes into the background as dk-filter did; `milters` itself never does)"); break;
             case 'h': s["DomainKeys:AddFilterHeader"] = "true"; break;
             case 'H': s["DomainKeys:IncludeHeaderList"] = "true"; break;
             case 'i': AddHosts(s, "DomainKeys:InternalHosts", value!); break;

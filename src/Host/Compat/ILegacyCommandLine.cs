@@ -30,6 +30,9 @@ public sealed record LegacyTranslation(IReadOnlyDictionary<string, string?> Sett
     /// <summary><c>-V</c> was given: print the version and exit, as the old tools did, instead of running.</summary>
     public bool VersionRequested { get; init; }
 
+    /// <summary><c>-f</c> was given: stay in the foreground; without it the old tools forked into the background.</summary>
+    public bool Foreground { get; init; }
+
     /// <summary>What a command line with <c>-V</c> amounts to: the old tools printed and exited before looking at the other flags.</summary>
     public static LegacyTranslation VersionOnly { get; } = new(new Dictionary<string, string?>(), []) { VersionRequested = true };
 }

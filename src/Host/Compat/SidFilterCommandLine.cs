@@ -37,7 +37,7 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
             Apply(flag, value, settings, notes);
         if (!settings.ContainsKey("Listen:Socket"))
             throw new LegacyCommandLineException("-p socketspec is required (sid-filter would not start without it either)");
-        return new LegacyTranslation(settings, notes);
+        return new LegacyTranslation(settings, notes) { Foreground = flags.Any(f => f.Flag == 'f') };
     }
 
     private static void Apply(char flag, string? value, Dictionary<string, string?> s, List<string> notes)
@@ -54,7 +54,7 @@ public sealed class SidFilterCommandLine : ILegacyCommandLine
                 throw new LegacyCommandLineException($"-{flag} (Cloudmark Rating) is not supported: the Cloudmark engine is not available", noEquivalent: true);
             case 'd': s["SenderId:IgnoredDomains"] = string.Join(',', value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
             case 'D': s["SenderId:SoftFailDnsErrors"] = "true"; break;
-            case 'f': notes.Add("-f: milters always runs in the foreground; nothing to set"); break;
+            case 'f': notes.Add("-f: stay in the foreground (`milters sid-filter` without it goes into the background as sid-filter did; `milters` itself never does)"); break;
             case 'h': s["SenderId:AddFilterHeader"] = "true"; break;
             case 'H':
                 s["SenderId:HostName"] = value;

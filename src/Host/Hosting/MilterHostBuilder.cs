@@ -68,7 +68,9 @@ public static class MilterHostBuilder
     /// Builds the first generation and binds the socket (each failure a <see cref="StartupException"/>),
     /// writes the pid file, drops privileges, then runs until SIGTERM/SIGINT.
     /// </summary>
-    public static async Task<int> RunAsync(StartupArguments arguments, Action<IServiceCollection> addProtocol, CancellationToken cancellationToken)
+    /// <param name="onServing">Called once the listener serves (after the "ready" line): the daemon's signal to the process that started it.</param>
+    public static async Task<int> RunAsync(StartupArguments arguments, Action<IServiceCollection> addProtocol, CancellationToken cancellationToken,
+        Action? onServing = null)
     {
         // SIGTERM/SIGINT during start-up (before the host's own lifetime listens) still means "stop cleanly".
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -121,9 +123,13 @@ public static class MilterHostBuilder
         var hupIgnored = !OperatingSystem.IsWindows() && ReloadService.SighupIgnored();
         if (hupIgnored)
             logger.LogWarning("SIGHUP is ignored in this process (started under nohup or with the signal trapped): reloading is off, restart to apply changes; start milters without nohup (systemd, setsid) to reload with SIGHUP");
-        lifetime.ApplicationStarted.Register(() => logger.LogInformation(hupIgnored
-            ? "milters {Version} ready (pid {Pid}); SIGTERM stops"
-            : "milters {Version} ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", ProductVersion.Text, Environment.ProcessId));
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            logger.LogInformation(hupIgnored
+                ? "milters {Version} ready (pid {Pid}); SIGTERM stops"
+                : "milters {Version} ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", ProductVersion.Text, Environment.ProcessId);
+            onServing?.Invoke();
+        });
 
         try
         {

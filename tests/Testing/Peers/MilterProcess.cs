@@ -146,6 +146,8 @@ public sealed class MilterProcess : IDisposable
         };
         foreach (var a in prefix) psi.ArgumentList.Add(a);
         if (options.Command is not null) psi.ArgumentList.Add(options.Command);
+        // The old filters' commands go into the background without -f (as dk-filter did); this process is the supervisor.
+        if (options.Command is "dk-filter" or "sid-filter") psi.ArgumentList.Add("-f");
         psi.ArgumentList.Add("--config");
         psi.ArgumentList.Add(configPath);
         foreach (var a in options.Args) psi.ArgumentList.Add(a);

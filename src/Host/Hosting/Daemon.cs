@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Milters.Host.Hosting;
+
+/// <summary>
+/// dk-filter and sid-filter went into the background unless given <c>-f</c>, and what administrators built on them
+/// relies on it: an rc.local line without <c>&amp;</c>, rc scripts, start-stop-daemon without <c>--background</c>,
+/// systemd units of <c>Type=forking</c> — each waits for the command to return. .NET cannot fork(2) a running runtime,
+/// so the same effect comes from starting the program again as the daemon: this process passes on what the daemon
+/// writes until it serves (or fails), then returns its status. The daemon leaves the session (setsid) and puts
+/// /dev/null on its standard descriptors once it serves, as daemon(3) does.
+/// </summary>
+public static class Daemon
+{
+    /// <summary>Set in the daemon's environment: it is the background copy and says on its standard output when it serves.</summary>
+    public const string CopyVariable = "MILTERS_DAEMON_COPY";
+
+    private const string ReadyLine = "milters: daemon serving";
+
+    /// <summary>This process is the background copy started by <see cref="StartAsync"/> (read once, then cleared).</summary>
+    public static bool IsDaemonCopy { get; } = TakeCopyVariable();
+
+    /// <summary>Linux only (setsid, /proc/self/fd); elsewhere the command stays in the foreground.</summary>
+    public static bool Supported => OperatingSystem.IsLinux();
+
+    private static bool TakeCopyVariable()
+    {
+        var copy = Environment.GetEnvironmentVariable(CopyVariable) == "1";
+        // Plugins and programs the milter starts need not see it.
+        if (copy) Environment.SetEnvironmentVariable(CopyVariable, null);
+        return copy;
+    }
+
+    /// <summary>
+    /// Starts this program again with <paramref name="args"/> as the daemon and waits until it serves (returns 0) or
+    /// exits (returns its status); what it writes meanwhile goes to <paramref name="stdout"/> / <paramref name="stderr"/>.
+    /// </summary>
+    public static async Task<int> StartAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var psi = ThisProgram();
+        foreach (var arg in args) psi.ArgumentList.Add(arg);
+        psi.RedirectStandardInput = true;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        psi.Environment[CopyVariable] = "1";
+
+        using var daemon = Process.Start(psi) ?? throw new StartupException($"cannot start {psi.FileName} in the background");
+        daemon.StandardInput.Close();
+        var relayErrors = RelayAsync(daemon.StandardError, stderr);
+        while (await daemon.StandardOutput.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (line == ReadyLine)
+            {
+                // The daemon wrote its start-up lines before this one; they arrive unless it is already gone.
+                await Task.WhenAny(relayErrors, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken)).ConfigureAwait(false);
+                return 0;
+            }
+            await stdout.WriteLineAsync(line).ConfigureAwait(false);
+        }
+        await daemon.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        await relayErrors.ConfigureAwait(false);
+        // A daemon that closed its output without saying it serves and then exited 0 did not serve.
+        return daemon.ExitCode == 0 ? 1 : daemon.ExitCode;
+    }
+
+    /// <summary>
+    /// In the daemon: the listener is up. Says so to the process that started it, then puts /dev/null on standard
+    /// input, output and error — that process exits now, and later writes must not meet a closed pipe.
+    /// </summary>
+    public static void ReportServing()
+    {
+        var devNull = open("/dev/null", O_RDWR);
+        if (devNull < 0) return;
+        // .NET's Console keeps duplicates of the standard descriptors: every descriptor on the same pipes goes too.
+        var pipes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var fd in (int[])[0, 1, 2])
+            if (LinkOf(fd) is { } target) pipes.Add(target);
+        var starter = dup(1);
+        foreach (var fd in OpenDescriptors())
+        {
+            if (fd == starter || fd == devNull) continue;
+            if (fd <= 2 || (LinkOf(fd) is { } target && pipes.Contains(target))) dup2(devNull, fd);
+        }
+        if (devNull > 2) close(devNull);
+        if (starter < 0) return;
+        var bytes = Encoding.ASCII.GetBytes(ReadyLine + "\n");
+        _ = write(starter, bytes, (nuint)bytes.Length);
+        close(starter);
+    }
+
+    private static string? LinkOf(int fd)
+    {
+        try
+        {
+            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static List<int> OpenDescriptors()
+    {
+        var fds = new List<int> { 0, 1, 2 };
+        try
+        {
+            foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+                if (int.TryParse(Path.GetFileName(entry), out var fd) && fd > 2) fds.Add(fd);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Without /proc only the three standard descriptors are replaced; the Console's copies then meet a closed
+            // pipe, which .NET ignores (EPIPE).
+        }
+        return fds;
+    }
+
+    /// <summary>In the daemon, first thing: a session of its own, so the terminal's hang-up and Ctrl-C no longer reach it.</summary>
+    public static void LeaveSession() => _ = setsid();
+
+    private static ProcessStartInfo ThisProgram()
+    {
+        var path = Environment.ProcessPath ?? throw new StartupException("cannot tell which program this is to start it in the background; add -f");
+        // Run through `dotnet milters.dll`: the host program is dotnet, and the dll comes first.
+        if (Path.GetFileNameWithoutExtension(path) == "dotnet")
+        {
+            var psi = new ProcessStartInfo(path);
+            psi.ArgumentList.Add(typeof(Daemon).Assembly.Location);
+            return psi;
+        }
+        return new ProcessStartInfo(path);
+    }
+
+    private static async Task RelayAsync(StreamReader from, TextWriter to)
+    {
+        while (await from.ReadLineAsync().ConfigureAwait(false) is { } line)
+            await to.WriteLineAsync(line).ConfigureAwait(false);
+    }
+
+    private const int O_RDWR = 2;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int dup(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int dup2(int fd, int fd2);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint write(int fd, byte[] buffer, nuint count);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setsid();
+}
