@@ -37,6 +37,10 @@ public sealed class DomainKeysPlugin : IMilterPlugin, IPluginSettings
         ReadCommaLists(section, options);
         options.Validate();
         var internalHostsConfigured = section.GetSection(nameof(DomainKeysOptions.InternalHosts)).Exists();
+        // Read the host and domain lists (and their files) now: a missing file or a bad entry stops the start (or the
+        // reload) with its key named, instead of tempfailing every message from the first connection on. The policy
+        // itself is built once the key table is known.
+        _ = new SigningPolicy(options, [], internalHostsConfigured);
         services.AddSingleton(options);
         services.AddSingleton(new KeyRecordCache());
         services.AddSingleton(sp => new SigningPolicy(

@@ -3,6 +3,7 @@ using System.Text;
 using Milters.Abstractions;
 using Milters.DomainKeys.Signing;
 using Milters.DomainKeys.Tests.Support;
+using Milters.Testing.Dns;
 
 namespace Milters.DomainKeys.Tests;
 
@@ -148,5 +149,22 @@ public sealed class SigningPolicyTests
         }
         var fromTable = new SigningPolicy(new DomainKeysOptions(), ["table.example"]);
         Assert.True(fromTable.IsSigningDomain("TABLE.example"));
+    }
+
+    /// <summary>
+    /// An independent review: a missing list file passed check-config and start, then every message was tempfailed
+    /// from the first connection on; "10.0.0.0/33" was kept as a host name that never matches.
+    /// </summary>
+    [Theory]
+    [InlineData("InternalHosts", "/nonexistent/hosts", "DomainKeys:InternalHosts: cannot read the host list /nonexistent/hosts")]
+    [InlineData("PeerHosts", "/nonexistent/peers", "DomainKeys:PeerHosts: cannot read the host list /nonexistent/peers")]
+    [InlineData("ExternalHosts", "10.0.0.0/33", "DomainKeys:ExternalHosts: \"10.0.0.0/33\" is not an address, a network (CIDR) or a host name")]
+    [InlineData("InternalHosts", "!192.0.2.0/24x", "DomainKeys:InternalHosts: \"192.0.2.0/24x\" is not an address, a network (CIDR) or a host name")]
+    [InlineData("Domains", "/nonexistent/domains", "DomainKeys:Domains: cannot read the domain list /nonexistent/domains")]
+    public void A_bad_list_stops_the_configuration_with_its_key_named(string key, string value, string expected)
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => FilterFactory.Create(new InMemoryDnsResolver(), new TestKeyTable(),
+            new Dictionary<string, string?> { [key] = value }));
+        Assert.StartsWith(expected, e.Message);
     }
 }

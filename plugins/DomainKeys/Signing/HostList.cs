@@ -13,8 +13,12 @@ internal sealed class HostList
 {
     private readonly List<(bool Negated, IPNetwork? Network, string? Name)> entries = new();
 
-    public HostList(IEnumerable<string> specs)
+    private readonly string key;
+
+    /// <param name="key">The configuration key the entries come from, for the error that names a bad one.</param>
+    public HostList(IEnumerable<string> specs, string key)
     {
+        this.key = key;
         foreach (var spec in specs) Add(spec);
     }
 
@@ -26,7 +30,17 @@ internal sealed class HostList
         if (spec.Length == 0 || spec.StartsWith('#')) return;
         if (spec.StartsWith('/'))
         {
-            foreach (var line in File.ReadAllLines(spec)) Add(line);
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(spec);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Read when the configuration is: a missing list is a start-up error, not a tempfail of every message.
+                throw new InvalidOperationException($"DomainKeys:{key}: cannot read the host list {spec}: {e.Message}", e);
+            }
+            foreach (var line in lines) Add(line);
             return;
         }
         var negated = spec.StartsWith('!');
@@ -36,6 +50,10 @@ internal sealed class HostList
             entries.Add((negated, network, null));
         else if (IPAddress.TryParse(spec, out var address))
             entries.Add((negated, new IPNetwork(Normalize(address), Normalize(address).AddressFamily == AddressFamily.InterNetwork ? 32 : 128), null));
+        else if (spec.IndexOfAny(['/', ':', ' ', '\t', '@']) >= 0 || spec.Length == 0)
+            // "10.0.0.0/33" would otherwise be kept as a host name that never matches: mail from that network silently
+            // unsigned (or not exempted).
+            throw new InvalidOperationException($"DomainKeys:{key}: \"{spec}\" is not an address, a network (CIDR) or a host name");
         else
             entries.Add((negated, null, spec.TrimEnd('.').ToLowerInvariant()));
     }

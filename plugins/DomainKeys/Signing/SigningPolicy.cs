@@ -37,9 +37,9 @@ internal sealed class SigningPolicy
     public SigningPolicy(DomainKeysOptions options, IEnumerable<string> keyTableDomains, bool internalHostsConfigured = true)
     {
         this.options = options;
-        internalHosts = new HostList(internalHostsConfigured ? options.InternalHosts : DefaultInternalHosts);
-        externalHosts = new HostList(options.ExternalHosts);
-        peers = new HostList(options.PeerHosts);
+        internalHosts = new HostList(internalHostsConfigured ? options.InternalHosts : DefaultInternalHosts, nameof(options.InternalHosts));
+        externalHosts = new HostList(options.ExternalHosts, nameof(options.ExternalHosts));
+        peers = new HostList(options.PeerHosts, nameof(options.PeerHosts));
         signingDomains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var d in options.Domains.Count > 0 ? ExpandDomains(options.Domains) : keyTableDomains)
             signingDomains.Add(d.Trim().TrimEnd('.'));
@@ -124,7 +124,16 @@ internal sealed class SigningPolicy
                     yield return part;
                     continue;
                 }
-                foreach (var line in File.ReadAllLines(part))
+                string[] lines;
+                try
+                {
+                    lines = File.ReadAllLines(part);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new InvalidOperationException($"DomainKeys:Domains: cannot read the domain list {part}: {e.Message}", e);
+                }
+                foreach (var line in lines)
                 {
                     var d = line.Split('#')[0].Trim();
                     if (d.Length > 0) yield return d;

@@ -5,7 +5,7 @@ namespace Milters.Host.Hosting;
 /// <summary>
 /// Finds keys nobody reads — almost always typos ("Listen:Sockett", a plugin section spelled differently from
 /// its name in the order). Warnings, not errors: a section for a plugin taken out of the order is legitimate.
-/// Sections whose keys belong to someone else (Milter, Logging, plugin sections) are checked only by name.
+/// A plugin section is checked key by key when the plugin lists its keys (IPluginSettings), else only by name.
 /// </summary>
 public static class ConfigurationLint
 {
@@ -16,9 +16,10 @@ public static class ConfigurationLint
         ["Dns"] = ["Servers", "Timeout", "Retries", "UseCache", "CacheMegabytes"],
         ["Keys"] = ["Strict", "Table"],
         ["Hosting"] = ["PidFile", "User"],
-        ["Milter"] = null,
-        ["Logging"] = null,
-        ["Metrics"] = null,
+        ["Milter"] = typeof(Milters.Host.Milter.MilterOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).ToArray(),
+        // Console: the console logger's own options (FormatterName, LogLevel per provider), read by the logging library.
+        ["Logging"] = ["LogLevel", "Syslog", "SyslogSocket", "SyslogIdentity", "Console"],
+        ["Metrics"] = ["SummaryInterval"],
     };
 
     private static readonly string[] KeyEntryKeys = ["Domain", "Selector", "KeyFile", "Senders"];

@@ -28,6 +28,7 @@ public sealed record HostGeneration(
         Func<IDnsResolver, IDnsResolver>? decorateResolver = null)
     {
         var root = configuration.Root;
+        HostSettingsCheck.Validate(root);
         var listen = ListenOptions.FromConfiguration(root);
         var dns = DnsOptions.FromConfiguration(root);
         var keyDir = configuration.File is null ? null : Path.GetDirectoryName(configuration.File);

@@ -14,6 +14,7 @@ public static class MiltersLogging
     public static void Configure(ILoggingBuilder logging, IConfiguration configuration)
     {
         logging.ClearProviders();
+        HostSettingsCheck.ValidateLogging(configuration);
         var section = configuration.GetSection("Logging");
         logging.AddConfiguration(section);
         if (!section.GetSection("LogLevel").Exists()) logging.SetMinimumLevel(LogLevel.Information);

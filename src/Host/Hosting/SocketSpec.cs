@@ -86,6 +86,8 @@ public sealed record SocketSpec(SocketKind Kind, string? Host, int Port, string?
         if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 0 or > 65535)
             throw Bad(text, $"\"{portText}\" is not a port number (1-65535)");
 
+        // "*" for every address, as the docs (and many an rc script) write it: the same as no host.
+        if (host == "*") host = null;
         if (host is not null)
         {
             host = host.Trim('[', ']');

@@ -309,17 +309,8 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     private FilterChain CreateChain(PluginSet set, MessageContext context) =>
         new(set, context, chainLogger, DeadlineOf, time, metrics);
 
-    /// <summary>Optional per-plugin "&lt;Name&gt;:Timeout": a callback running longer counts as a failure.</summary>
-    private TimeSpan? DeadlineOf(LoadedPlugin plugin)
-    {
-        var text = configuration[$"{plugin.Name}:Timeout"];
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        // .NET's timers take at most int.MaxValue milliseconds (~24.8 days); past that every call would fail.
-        if (Milters.Abstractions.ConfigTime.TryParse(text, out var limit) && limit > TimeSpan.Zero && limit <= TimeSpan.FromMilliseconds(int.MaxValue))
-            return limit;
-        logger.LogWarning("{Plugin}:Timeout \"{Value}\" is not a positive time span of at most 24 days (hh:mm:ss); no deadline", plugin.Name, text);
-        return null;
-    }
+    /// <summary>The plugin's "&lt;Name&gt;:Timeout" of its configuration generation (read and checked with it).</summary>
+    private static TimeSpan? DeadlineOf(LoadedPlugin plugin) => plugin.Deadline;
 
     /// <summary>Once per process and MTA shape: which actions the plugins need but the MTA does not offer.</summary>
     private void ReportMissingActions(NegotiatedProtocol negotiated)

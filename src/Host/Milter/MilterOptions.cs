@@ -86,6 +86,12 @@ public sealed class MilterOptions
         {
             throw new InvalidOperationException($"configuration section {SectionName}: {ex.Message}", ex);
         }
+        // Bind reads a bare "5" as five days; like every other time span here, it must be written hh:mm:ss.
+        foreach (var key in (string[])[nameof(ConnectionTimeout), nameof(ProgressInterval)])
+        {
+            if (section[key] is { } text && !Milters.Abstractions.ConfigTime.TryParse(text, out _))
+                throw new InvalidOperationException($"{SectionName}:{key}: \"{text}\" is not a time span like 00:00:30");
+        }
         // A full body chunk (MILTER_CHUNK_SIZE) plus its command byte must fit.
         if (options.MaxFrameSize < MilterLimits.ChunkSize + 1)
             throw new InvalidOperationException($"{SectionName}:MaxFrameSize must be at least {MilterLimits.ChunkSize + 1}, not {options.MaxFrameSize}");

@@ -3,7 +3,11 @@ using Milters.Abstractions;
 namespace Milters.Host.Pipeline;
 
 /// <summary>A plugin as loaded and configured, in chain order.</summary>
-public sealed record LoadedPlugin(string Name, IMilterPlugin Plugin, OnErrorAction OnError);
+public sealed record LoadedPlugin(string Name, IMilterPlugin Plugin, OnErrorAction OnError)
+{
+    /// <summary>"&lt;Name&gt;:Timeout": a callback running longer counts as a failure; null: none.</summary>
+    public TimeSpan? Deadline { get; init; }
+}
 
 /// <summary>
 /// The plugins of one configuration generation and the service provider they were configured into.

@@ -59,7 +59,7 @@ public sealed class PluginSetFactory(PluginCatalog catalog)
             {
                 throw new StartupException($"plugin \"{name}\" ({candidate.Folder}) rejected its configuration section \"{name}\": {BinderErrorText.Explain(e, plugin.GetType().Assembly)}", e);
             }
-            plugins.Add(new LoadedPlugin(name, plugin, ReadOnError(section, name)));
+            plugins.Add(new LoadedPlugin(name, plugin, ReadOnError(section, name)) { Deadline = ReadDeadline(section, name) });
         }
 
         ServiceProvider provider;
@@ -73,6 +73,20 @@ public sealed class PluginSetFactory(PluginCatalog catalog)
             throw new StartupException($"plugin services cannot be built: {inner.Message}", e);
         }
         return new PluginSet(plugins, provider);
+    }
+
+    /// <summary>
+    /// Optional "&lt;Name&gt;:Timeout": a callback running longer counts as a failure. Read with the rest of the
+    /// configuration, so a bad value stops the start or the reload instead of being warned about per message.
+    /// </summary>
+    private static TimeSpan? ReadDeadline(IConfigurationSection section, string name)
+    {
+        var text = section["Timeout"];
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        // .NET's timers take at most int.MaxValue milliseconds (~24.8 days); past that every call would fail.
+        if (Milters.Abstractions.ConfigTime.TryParse(text, out var limit) && limit > TimeSpan.Zero && limit <= TimeSpan.FromMilliseconds(int.MaxValue))
+            return limit;
+        throw new StartupException($"{name}:Timeout: \"{text}\" is not a positive time span of at most 24 days like 00:00:30");
     }
 
     private static OnErrorAction ReadOnError(IConfigurationSection section, string name)

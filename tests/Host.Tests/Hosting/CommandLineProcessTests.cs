@@ -142,12 +142,18 @@ public class CommandLineProcessTests : IDisposable
             c["Listen"] = new JsonObject { ["Sockett"] = "inet:1@127.0.0.1" };
             c["headerstamp"] = new JsonObject { ["Value"] = "case-insensitive, so read" };
             c["DomainKeys"] = new JsonObject { ["Mode"] = "s" };
+            c["Milter"] = new JsonObject { ["MaxHeader"] = 5, ["maxrecipients"] = 10 };
+            c["Metrics"] = new JsonObject { ["Interval"] = "00:01:00" };
+            c["Logging"] = new JsonObject { ["Syslog"] = false, ["LogLevels"] = new JsonObject { ["Default"] = "Debug" } };
         });
         var result = Milters("check-config", "--config", path);
         Assert.True(result.Succeeded, result.ToString());
         var warnings = result.StandardOutput.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("warning: ", StringComparison.Ordinal)).ToList();
         Assert.Equal(
         [
+            "warning: unknown setting Milter:MaxHeader (known in Milter: MaxFrameSize, MaxHeaders, MaxHeaderLength, MaxHeaderBytes, MaxRecipients, MaxCommandLength, MaxMacros, MaxMacroBytes, ConnectionTimeout, ProgressInterval)",
+            "warning: unknown setting Metrics:Interval (known in Metrics: SummaryInterval)",
+            "warning: unknown setting Logging:LogLevels (known in Logging: LogLevel, Syslog, SyslogSocket, SyslogIdentity, Console)",
             "warning: unknown setting Listen:Sockett (known in Listen: Socket, UnixSocketMode, AllowedClients, Backlog, DrainTimeout, MaxConnections, InlineCompletions)",
             "warning: section \"DomainKeys\" is not read: no host setting and no plugin in Plugins:Order has that name",
         ], warnings.Order(StringComparer.Ordinal).Reverse());
@@ -195,6 +201,24 @@ public class CommandLineProcessTests : IDisposable
     public void Config_path_that_is_a_directory_is_named()
     {
         AssertOneLineError(Milters("check-config", "--config", dir.Path), $"cannot read configuration file {dir.Path}: it is a directory");
+    }
+
+    /// <summary>
+    /// An independent review: check-config said OK to values the start then refused, a bad log level crashed the start
+    /// with a stack trace (exit 134, which the unit's Restart= then repeated) and a bare number was read as days.
+    /// check-config, the start and a reload (same checks, HostGeneration) now refuse them alike, in one line.
+    /// </summary>
+    [Theory]
+    [InlineData("--Logging:LogLevel:Default=Loud", "Logging:LogLevel:Default: \"Loud\" is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)")]
+    [InlineData("--Metrics:SummaryInterval=5", "Metrics:SummaryInterval: \"5\" is not a time span like 00:00:05")]
+    [InlineData("--Listen:InlineCompletions=maybe", "Listen:InlineCompletions: \"maybe\" is not true or false")]
+    [InlineData("--Milter:ConnectionTimeout=5", "Milter:ConnectionTimeout: \"5\" is not a time span like 00:00:30")]
+    [InlineData("--HeaderStamp:Timeout=5", "HeaderStamp:Timeout: \"5\" is not a positive time span of at most 24 days like 00:00:30")]
+    public void Check_config_and_the_start_refuse_alike(string option, string message)
+    {
+        var path = Config();
+        AssertOneLineError(Milters("check-config", "--config", path, option), message);
+        AssertOneLineError(Milters("--config", path, "-p", $"inet:{FreePort.Tcp()}@127.0.0.1", option), message);
     }
 
     [Fact]

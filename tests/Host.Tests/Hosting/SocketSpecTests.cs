@@ -8,6 +8,8 @@ public class SocketSpecTests
     [InlineData("inet:8891@127.0.0.1", SocketKind.Inet, "127.0.0.1", 8891)]
     [InlineData("inet:8891@localhost", SocketKind.Inet, "localhost", 8891)]
     [InlineData("inet:25", SocketKind.Inet, null, 25)]
+    [InlineData("inet:8891@*", SocketKind.Inet, null, 8891)] // every address, as ADMIN writes it
+    [InlineData("inet6:8891@*", SocketKind.Inet6, null, 8891)]
     [InlineData("inet6:8891@::1", SocketKind.Inet6, "::1", 8891)]
     [InlineData("inet6:8891@[::1]", SocketKind.Inet6, "::1", 8891)]
     [InlineData("inet6:8891", SocketKind.Inet6, null, 8891)]

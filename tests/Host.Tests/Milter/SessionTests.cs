@@ -446,8 +446,9 @@ public class SessionTests
     {
         var hung = new ScriptedPlugin("Hung", PluginNeeds.AddHeaders);
         hung.OnEndOfMessageAsync = async _ => { await Task.Delay(Timeout.Infinite); return Verdict.Continue; };
-        await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Hung:Timeout"] = "00:00:00.3" },
-            MilterTestServer.Plugin(hung, OnErrorAction.Reject));
+        // "Hung:Timeout": 00:00:00.3, as the host's plugin loader reads it (PluginTimeoutConfigurationTests).
+        await using var server = MilterTestServer.StartTcp(
+            MilterTestServer.Plugin(hung, OnErrorAction.Reject) with { Deadline = TimeSpan.FromMilliseconds(300) });
         await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
         var r = await client.SendMessageAsync("a@example.com", ["b@example.org"], Message);
         Assert.True(r.Verdict.IsReject);
