@@ -21,7 +21,8 @@ public sealed record SigningKey(string Domain, string Selector, string KeyFile, 
 public interface ISigningKeyTable
 {
     /// <summary>
-    /// Every entry whose sender pattern matches <paramref name="signingAddress"/> (local@domain), in table order.
+    /// Every entry whose sender pattern matches <paramref name="signingAddress"/> (local@domain), in table order
+    /// (only the first of them when the administrator set Keys:MultipleSignatures to false).
     /// Patterns as in OpenDKIM's SigningTable: "*@example.com", "user@example.com", "example.com"
     /// (the domain and, when subdomain signing is on, its subdomains), "*".
     /// </summary>

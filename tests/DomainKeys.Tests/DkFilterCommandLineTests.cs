@@ -103,6 +103,7 @@ public sealed class DkFilterCommandLineTests
             Assert.Equal("beta", s["Keys:Table:1:Selector"]);
             Assert.Equal(Path.Combine(dir, "beta"), s["Keys:Table:1:KeyFile"]);
             Assert.Equal("boss@example.org", s["Keys:Table:1:Senders"]);
+            Assert.Equal("false", s["Keys:MultipleSignatures"]); // dk-filter signed with the first line that matched
         }
         finally
         {

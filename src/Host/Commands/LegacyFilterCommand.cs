@@ -39,17 +39,19 @@ public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCom
 
     public Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        // --help answers before the old flags are checked (a missing -p is no reason to withhold the usage).
+        if (HostCommandLine.Parse(args, new List<string>()).Help)
+        {
+            stdout.WriteLine($"usage: milters {translator.Tool} [{translator.Tool} flags] [--config PATH] [--plugins DIR] [--nameserver HOST:PORT] [--Section:Key=VALUE]");
+            stdout.WriteLine($"Runs the milter configured from {translator.Tool}'s flags alone, as {translator.Tool} was: no configuration file is read unless");
+            stdout.WriteLine("--config names one (the flags then win over it). Without -f it goes into the background once it serves, as the old program did.");
+            return Task.FromResult(0);
+        }
         var arguments = Translate(args, out var versionRequested, out var foreground);
         if (versionRequested)
         {
             foreach (var line in ProductVersion.Describe()) stdout.WriteLine(line);
             stdout.WriteLine($"\t{translator.VersionDetails}");
-            return Task.FromResult(0);
-        }
-        if (arguments.CommandLine.Help)
-        {
-            stdout.WriteLine($"usage: milters {translator.Tool} [{translator.Tool} flags] [--config PATH] [--plugins DIR] [--nameserver HOST:PORT] [--Section:Key=VALUE]");
-            stdout.WriteLine($"Runs the milter configured from {translator.Tool}'s flags, layered over the configuration file.");
             return Task.FromResult(0);
         }
         // As the old programs: into the background unless -f (rc.local lines and rc scripts wait for the command to return).

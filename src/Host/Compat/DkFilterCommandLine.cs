@@ -162,6 +162,8 @@ public sealed class DkFilterCommandLine : ILegacyCommandLine
             if (p.KeyFile is null) throw new LegacyCommandLineException("-k needs -s naming the key list file");
             if (p.Selector is not null) notes.Add("-S: with -k each key's selector is its file name; -S is not used");
             entries.AddRange(ReadKeyList(p.KeyFile));
+            // dk-filter signed once, with the first line of the key list that matched the sender.
+            s["Keys:MultipleSignatures"] = "false";
         }
         else if (p.KeyFile is not null || p.Selector is not null)
         {

@@ -14,7 +14,7 @@ public static class ConfigurationLint
         ["Listen"] = ["Socket", "UnixSocketMode", "AllowedClients", "Backlog", "DrainTimeout", "MaxConnections", "InlineCompletions"],
         ["Plugins"] = ["Directory", "Order"],
         ["Dns"] = ["Servers", "Timeout", "Retries", "UseCache", "CacheMegabytes"],
-        ["Keys"] = ["Strict", "Table"],
+        ["Keys"] = ["Strict", "Table", "MultipleSignatures"],
         ["Hosting"] = ["PidFile", "User"],
         ["Milter"] = typeof(Milters.Host.Milter.MilterOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).ToArray(),
         // Console: the console logger's own options (FormatterName, LogLevel per provider), read by the logging library.

@@ -8,9 +8,15 @@ namespace Milters.Host.Keys;
 /// <summary>One <c>Keys:Table</c> entry as configured.</summary>
 public sealed record KeyTableEntry(string Domain, string Selector, string KeyFile, IReadOnlyList<SenderPattern> Senders);
 
-/// <summary>The <c>Keys</c> section: <c>Strict</c> (refuse keys others can read) and the <c>Table</c>.</summary>
+/// <summary>
+/// The <c>Keys</c> section: <c>Strict</c> (refuse keys others can read), the <c>Table</c>, and
+/// <c>MultipleSignatures</c> (every matching entry signs; false: the first one only, as dk-filter's key list and
+/// OpenDKIM's SigningTable).
+/// </summary>
 public sealed record KeyTableOptions(bool Strict, IReadOnlyList<KeyTableEntry> Entries)
 {
+    public bool MultipleSignatures { get; init; } = true;
+
     public static KeyTableOptions FromConfiguration(IConfiguration configuration, string? relativeTo = null)
     {
         var section = configuration.GetSection("Keys");
@@ -33,7 +39,7 @@ public sealed record KeyTableOptions(bool Strict, IReadOnlyList<KeyTableEntry> E
             }
             entries.Add(new KeyTableEntry(domain, selector, keyFile, senders));
         }
-        return new KeyTableOptions(strict, entries);
+        return new KeyTableOptions(strict, entries) { MultipleSignatures = ConfigValues.ReadBool(section, "MultipleSignatures", true) };
     }
 
     /// <summary>

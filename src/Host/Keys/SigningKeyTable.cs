@@ -8,9 +8,13 @@ public sealed class SigningKeyTable : ISigningKeyTable
 {
     private readonly (SigningKey Key, IReadOnlyList<SenderPattern> Senders)[] entries;
 
-    private SigningKeyTable((SigningKey Key, IReadOnlyList<SenderPattern> Senders)[] entries)
+    /// <summary>False: only the first matching entry signs (Keys:MultipleSignatures).</summary>
+    private readonly bool multipleSignatures;
+
+    private SigningKeyTable((SigningKey Key, IReadOnlyList<SenderPattern> Senders)[] entries, bool multipleSignatures = true)
     {
         this.entries = entries;
+        this.multipleSignatures = multipleSignatures;
         AllKeys = entries.Select(e => e.Key).ToArray();
     }
 
@@ -32,7 +36,7 @@ public sealed class SigningKeyTable : ISigningKeyTable
             }
             loaded.Add((new SigningKey(entry.Domain, entry.Selector, entry.KeyFile, rsa), entry.Senders));
         }
-        return new SigningKeyTable(loaded.ToArray());
+        return new SigningKeyTable(loaded.ToArray(), options.MultipleSignatures);
     }
 
     public IReadOnlyList<SigningKey> FindKeys(string signingAddress)
@@ -46,6 +50,7 @@ public sealed class SigningKeyTable : ISigningKeyTable
                 (found ??= new List<SigningKey>()).Add(key);
                 break;
             }
+            if (found is not null && !multipleSignatures) break;
         }
         return found is null ? Array.Empty<SigningKey>() : found;
     }

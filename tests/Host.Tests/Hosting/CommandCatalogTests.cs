@@ -76,6 +76,20 @@ public class CommandCatalogTests : IDisposable
         Assert.Contains("version", stdout.ToString());
     }
 
+    /// <summary>An independent review: `milters dk-filter --help` without -p printed "-p socketspec is required" and exited 1.</summary>
+    [Theory]
+    [InlineData("dk-filter")]
+    [InlineData("sid-filter")]
+    public async Task Old_tools_help_needs_no_other_flag(string tool)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(0, await CommandLineApp.RunAsync([tool, "--help"], stdout, stderr));
+        Assert.StartsWith($"usage: milters {tool} [{tool} flags]", stdout.ToString());
+        Assert.Contains("no configuration file is read unless", stdout.ToString());
+        Assert.Equal("", stderr.ToString());
+    }
+
     [Theory]
     [InlineData("version")]
     [InlineData("--version")]

@@ -155,6 +155,25 @@ public class KeyTableTests : IDisposable
         Assert.Same(table.AllKeys[0].PrivateKey, table.AllKeys[1].PrivateKey);
     }
 
+    /// <summary>dk-filter's key list and OpenDKIM's SigningTable sign once, with the first match: Keys:MultipleSignatures false.</summary>
+    [Fact]
+    public void Without_multiple_signatures_the_first_matching_entry_alone_signs()
+    {
+        using var rsa = RSA.Create(1024);
+        var path = WriteKey("k.pem", rsa.ExportRSAPrivateKeyPem());
+        var table = Load(new JsonObject
+        {
+            ["MultipleSignatures"] = false,
+            ["Table"] = new JsonArray(
+                Entry("example.com", "ceo", path, "boss@example.com"),
+                Entry("example.com", "dflt", path),
+                Entry("catchall.example", "all", path, "*")),
+        });
+        Assert.Equal(["ceo"], table.FindKeys("boss@example.com").Select(k => k.Selector));
+        Assert.Equal(["dflt"], table.FindKeys("alice@example.com").Select(k => k.Selector));
+        Assert.Equal(["all"], table.FindKeys("x@example.org").Select(k => k.Selector));
+    }
+
     [Theory]
     [InlineData("@example.com", "nothing before '@'")]
     [InlineData("a@b@", "is not a sender pattern")]
