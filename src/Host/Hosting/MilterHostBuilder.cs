@@ -118,6 +118,10 @@ public static class MilterHostBuilder
         }
 
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
+        if (provider.Generation.Configuration.Root["Hosting:User"] is { Length: > 0 } droppedTo)
+            foreach (var unreadable in UnreadableAfterDrop(provider.Generation))
+                logger.LogWarning("{Problem}", $"{unreadable} cannot be read as user {droppedTo}: a reload (SIGHUP) will be refused until it can " +
+                    $"(e.g. chgrp {droppedTo.Split(':')[^1]} {unreadable}; chmod 0640 {unreadable}); the running configuration keeps what was read at start");
         foreach (var warning in provider.Generation.Warnings) logger.LogWarning("{Warning}", warning);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         var hupIgnored = !OperatingSystem.IsWindows() && ReloadService.SighupIgnored();
@@ -144,6 +148,33 @@ public static class MilterHostBuilder
             if (pidFile?.Remove() is { } notRemoved) logger.LogWarning("{Problem}", notRemoved);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Files read again at a reload that the user we dropped to cannot read: the start (as root) read them, so only
+    /// the first SIGHUP would tell — with every reload refused (found by an independent review of dk-filter's
+    /// `-u` habit with a root-only key file).
+    /// </summary>
+    private static IEnumerable<string> UnreadableAfterDrop(HostGeneration generation)
+    {
+        var files = generation.Keys.AllKeys.Select(k => k.KeyFile).Prepend(generation.Configuration.File).OfType<string>().Distinct();
+        foreach (var file in files)
+        {
+            bool readable;
+            try
+            {
+                using (File.OpenRead(file)) readable = true;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                readable = false;
+            }
+            catch (IOException)
+            {
+                readable = true; // gone or busy: not a permission question; a reload says what it is
+            }
+            if (!readable) yield return file;
+        }
     }
 
     private static bool LogsToSyslog(IHost host) =>

@@ -140,5 +140,7 @@ public sealed class WhoMayConnectTests
         Assert.DoesNotContain("0", Field("Groups")); // supplementary groups of root are gone too
         Assert.Equal("0000000000000000", Field("CapEff").Single()); // no capability kept
         Assert.True(MilterProcess.Accepts(host.Milter.Socket)); // bound before the drop, still serving
+        // The key file is root's (0600): read at start, but every reload would be refused; said at start (found by a review).
+        Assert.Contains($"{host.KeyFile} cannot be read as user nobody: a reload (SIGHUP) will be refused until it can", host.Milter.Output);
     }
 }
