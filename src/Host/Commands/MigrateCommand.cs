@@ -174,7 +174,22 @@ public sealed partial class MigrateCommand : ICliCommand
 /// <summary>The merged configuration, the notes about what did not carry over, and the one socket.</summary>
 public sealed record Migration(IReadOnlyList<string> Sources, IReadOnlyDictionary<string, string?> Settings, IReadOnlyList<string> Notes, SocketSpec Socket)
 {
-    public string SendmailLine => MigrateMtaLines.SendmailInputMailFilter(Socket);
+    public string SendmailLine => MigrateMtaLines.SendmailInputMailFilter(Socket, EndOfMessageTimeout);
+
+    /// <summary>Postfix waits 300 s at end of message by default (milter_content_timeout): said only when that is too short.</summary>
+    private string PostfixContentTimeout => EndOfMessageTimeout.TotalSeconds <= 300 ? "" :
+        $"//   milter_content_timeout = {(int)EndOfMessageTimeout.TotalSeconds}s\n";
+
+    /// <summary>From the DNS settings the old lines gave (-T): the time one lookup may take with its retries, and more.</summary>
+    public TimeSpan EndOfMessageTimeout
+    {
+        get
+        {
+            var timeout = Settings.TryGetValue("Dns:Timeout", out var t) && Milters.Abstractions.ConfigTime.TryParse(t, out var parsed) ? parsed : TimeSpan.FromSeconds(5);
+            var retries = Settings.TryGetValue("Dns:Retries", out var r) && int.TryParse(r, out var n) ? n : 2;
+            return MigrateMtaLines.EndOfMessageTimeout(timeout * (retries + 1));
+        }
+    }
 
     public string PostfixMilters => MigrateMtaLines.PostfixMilter(Socket);
 
@@ -197,7 +212,7 @@ public sealed record Migration(IReadOnlyList<string> Sources, IReadOnlyDictionar
             // Postfix main.cf: replace both milters with one:
             //   smtpd_milters = {PostfixMilters}
             //   non_smtpd_milters = $smtpd_milters
-
+            {PostfixContentTimeout}
             """;
     }
 }

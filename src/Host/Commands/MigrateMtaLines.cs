@@ -19,9 +19,21 @@ public static class MigrateMtaLines
     /// <summary>Connect, send, read and end-of-message timeouts; E: covers the DNS lookups done at end of message.</summary>
     public const string Timeouts = "C:10s;S:30s;R:30s;E:60s";
 
+    /// <summary>
+    /// The end-of-message timeout for a DNS budget of <paramref name="dnsBudget"/> (Dns:Timeout × (Retries + 1)):
+    /// at least 60 s, and 30 s more than the budget, so Sendmail does not give up on the filter while it still
+    /// waits on a slow name server (a `-T 20` line gave 60 s of lookups against E:60s).
+    /// </summary>
+    public static TimeSpan EndOfMessageTimeout(TimeSpan dnsBudget) =>
+        TimeSpan.FromSeconds(Math.Max(60, Math.Ceiling(dnsBudget.TotalSeconds) + 30));
+
     /// <summary><c>INPUT_MAIL_FILTER(`milters', `S=inet:8891@127.0.0.1, F=T, T=…')dnl</c> in Sendmail's socket spelling.</summary>
-    public static string SendmailInputMailFilter(SocketSpec socket) =>
-        $"INPUT_MAIL_FILTER(`{FilterName}', `S={SendmailSocket(socket)}, {Flags}T={Timeouts}')dnl";
+    public static string SendmailInputMailFilter(SocketSpec socket, TimeSpan? endOfMessage = null) =>
+        $"INPUT_MAIL_FILTER(`{FilterName}', `S={SendmailSocket(socket)}, {Flags}T={TimeoutsWith(endOfMessage)}')dnl";
+
+    private static string TimeoutsWith(TimeSpan? endOfMessage) => endOfMessage is not { } e || e.TotalSeconds <= 60
+        ? Timeouts
+        : Timeouts.Replace("E:60s", $"E:{(int)e.TotalSeconds}s", StringComparison.Ordinal);
 
     /// <summary>The smtpd_milters value in Postfix's spelling: inet:HOST:PORT, inet:[v6]:PORT or unix:/path.</summary>
     public static string PostfixMilter(SocketSpec socket)

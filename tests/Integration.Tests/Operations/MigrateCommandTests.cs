@@ -58,6 +58,23 @@ public sealed class MigrateCommandTests
         Assert.Equal(8891, ListenOptions.FromConfiguration(migrated).Socket.Port);
     }
 
+    /// <summary>
+    /// An independent review: `-T 20` (three tries: 60 s of lookups) still printed Sendmail's E:60s, which ADMIN says
+    /// must exceed the DNS time budget; past Postfix's 300 s the Postfix timeout is printed too.
+    /// </summary>
+    [Theory]
+    [InlineData("-T 20", "E:90s", false)]
+    [InlineData("-T 120", "E:390s", true)]
+    [InlineData("-T 5", "E:60s", false)]
+    public async Task The_printed_mta_timeouts_cover_the_dns_time_budget(string timeoutFlag, string expectedE, bool postfixLine)
+    {
+        var (code, output, err) = await Run("--sid-filter", $"-p inet:8891@localhost {timeoutFlag}");
+        Assert.True(code == 0, err);
+        Assert.Contains($"T=C:10s;S:30s;R:30s;{expectedE}')dnl\n", output, StringComparison.Ordinal);
+        var seconds = expectedE[2..^1];
+        Assert.Equal(postfixLine, output.Contains($"//   milter_content_timeout = {seconds}s\n", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Both_old_command_lines_become_one_configuration_with_one_socket_and_the_chain_order()
     {
