@@ -39,6 +39,7 @@ public sealed class VerifyCommand : ICliCommand
           --auth USER           the session is authenticated as USER ({auth_authen})
           --hostname NAME       the MTA's host name (macro j, the authserv-id by default)
           --json                machine-readable report
+          -v, --verbose         the plugins' and the protocol's log lines on stderr (else warnings and worse)
           --config PATH, --nameserver HOST:PORT, --plugins DIR, --Section:Key=VALUE   as for `milters run`
         Exit status: 0 accepted, 2 rejected/tempfailed/discarded, 1 configuration error, 64 usage error.
         """;
