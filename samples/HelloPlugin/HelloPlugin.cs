@@ -9,7 +9,7 @@ namespace HelloPlugin;
 /// The plugin: the host creates it once (public parameterless constructor), lets it register services from
 /// its configuration section, then asks for one <see cref="HelloFilter"/> per SMTP connection.
 /// </summary>
-public sealed class HelloPlugin : IMilterPlugin
+public sealed class HelloPlugin : IMilterPlugin, IPluginSettings
 {
     /// <summary>The name in Plugins:Order and the configuration section's key.</summary>
     public string Name => "HelloPlugin";
@@ -19,6 +19,9 @@ public sealed class HelloPlugin : IMilterPlugin
     /// every plugin's needs with the MTA, so a plugin that asks for less costs the MTA less.
     /// </summary>
     public PluginNeeds Needs => PluginNeeds.Headers | PluginNeeds.AddHeaders;
+
+    /// <summary>The keys of the section: `milters check-config` names any other as a likely typo ("Greting").</summary>
+    public IReadOnlyCollection<string> SettingNames { get; } = ["Greeting", "RejectSubjectContaining"];
 
     public void ConfigureServices(IServiceCollection services, IConfiguration section)
     {
