@@ -193,6 +193,26 @@ public class SessionTests
         Assert.Contains(server.Logs.AtLeast(LogLevel.Warning), l => l.Contains("keeps the configuration it started with", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The MTA keeps a connection after SMFIC_QUIT_NC for its next SMTP client, which may come much later: a reload
+    /// made meanwhile belongs to that conversation (an independent review saw the old selector sign it).
+    /// </summary>
+    [Fact]
+    public async Task A_reload_after_quit_nc_is_taken_up_by_the_next_conversation()
+    {
+        var before = new Stamp();
+        var after = new Stamp();
+        await using var server = MilterTestServer.StartTcp(MilterTestServer.Plugin(before.Plugin));
+        await using var client = await server.ReadyClientAsync(MtaOffer.Postfix);
+        await client.SendMessageAsync("a@example.com", ["b@example.org"], Message);
+        await client.QuitNewConnectionAsync();
+        server.Reload(MilterTestServer.Plugin(after.Plugin));
+        await client.ConnectAsync("second.example.net", IPAddress.Parse("198.51.100.7"), 50000);
+        await client.SendMessageAsync("c@example.com", ["d@example.org"], Message);
+        Assert.Single(before.Seen);
+        Assert.Single(after.Seen);
+    }
+
     [Fact]
     public async Task Observe_only_plugin_gets_no_reply_stages_and_a_broken_promise_is_answered_at_end_of_message()
     {

@@ -208,7 +208,7 @@ public class LeaseSafetyTests
         Assert.True(await EventuallyAsync(() => set.Closed));
     }
 
-    /// <summary>QUIT_NC swap then dispose (and a second dispose) give back exactly one lease each.</summary>
+    /// <summary>QUIT_NC swap (at the next conversation's first command) then dispose (and a second dispose) give back exactly one lease each.</summary>
     [Fact]
     public async Task Quit_nc_swap_and_double_dispose_are_balanced()
     {
@@ -219,6 +219,8 @@ public class LeaseSafetyTests
         _ = oldSet.Retire();
         Assert.False(oldSet.Closed);
         await Send(session, 'K', default);
+        Assert.False(oldSet.Closed); // the next conversation has not begun
+        await Send(session, 'C', System.Text.Encoding.Latin1.GetBytes("h\0" + "4\u0000\u0019" + "127.0.0.1\0"));
         Assert.True(oldSet.Closed);
         await session.DisposeAsync();
         await session.DisposeAsync();

@@ -22,6 +22,9 @@ public sealed class MilterSession : IAsyncDisposable
     private readonly ILogger logger;
     private readonly Action<NegotiatedProtocol>? negotiated;
     private Func<PluginSet>? latestPlugins;
+
+    /// <summary>SMFIC_QUIT_NC was the last word: the next conversation has not begun.</summary>
+    private bool awaitingNextConversation;
     private PluginNeeds[] needs;
     private readonly List<KeyValuePair<string, string>> macroPairs = new();
     private readonly List<string> recipientArguments = new();
@@ -102,6 +105,9 @@ public sealed class MilterSession : IAsyncDisposable
             throw new MilterProtocolException($"unknown command 0x{(byte)command:x2}");
         if (stage == SessionStage.AwaitingOptions && command != MilterCommand.OptionNegotiation)
             throw OutOfOrder(command);
+        if (awaitingNextConversation && command is not (MilterCommand.Macro or MilterCommand.OptionNegotiation
+                or MilterCommand.Quit or MilterCommand.QuitNewConnection or MilterCommand.Abort))
+            await StartNextConversationAsync();
 
         switch (command)
         {
@@ -346,9 +352,22 @@ public sealed class MilterSession : IAsyncDisposable
         Context.ResetConnection();
         deferred = null;
         deferredForMessage = false;
-        TakeUpReloadedPlugins();
         chain = createChain(plugins, Context);
         stage = SessionStage.AwaitingConnect;
+        // The next conversation may start much later (the MTA keeps the connection for its next SMTP client): a
+        // reload in between is taken up when it starts, not here.
+        awaitingNextConversation = true;
+    }
+
+    /// <summary>After SMFIC_QUIT_NC, at the next conversation's first command: the configuration of that moment.</summary>
+    private async ValueTask StartNextConversationAsync()
+    {
+        awaitingNextConversation = false;
+        if (latestPlugins?.Invoke() is not { } latest || ReferenceEquals(latest, plugins)) return;
+        // The chain made at QUIT_NC has seen nothing yet: it goes before its set's lease does.
+        await chain.DisposeAsync();
+        TakeUpReloadedPlugins();
+        chain = createChain(plugins, Context);
     }
 
     /// <summary>
