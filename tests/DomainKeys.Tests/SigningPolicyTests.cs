@@ -167,4 +167,26 @@ public sealed class SigningPolicyTests
             new Dictionary<string, string?> { [key] = value }));
         Assert.StartsWith(expected, e.Message);
     }
+
+    /// <summary>Entries that loaded before the lists were checked keep loading, now meaning what they say (diff review).</summary>
+    [Fact]
+    public void Host_lists_take_trailing_comments_netmasks_and_zoned_addresses()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"dk-hosts-{Guid.NewGuid():N}");
+        File.WriteAllText(file, "10.0.0.1 # the MX\nmx.lan.example.com\t# by name\n10.9.0.0/255.255.0.0\nfe80::1%eth0\n");
+        try
+        {
+            var policy = Policy(o => o.InternalHosts = [file], internalHostsConfigured: true);
+            ConnectionInfo From(string ip, string name = "unknown") => new(name, ClientFamily.Inet, IPAddress.Parse(ip), 1, null);
+            Assert.Equal(MessageRole.Sign, policy.Decide(From("10.0.0.1"), Macros(), Headers("From: a@example.com")).Role);
+            Assert.Equal(MessageRole.Sign, policy.Decide(From("10.9.200.3"), Macros(), Headers("From: a@example.com")).Role);
+            Assert.Equal(MessageRole.Sign, policy.Decide(From("192.0.2.9", "mx.lan.example.com"), Macros(), Headers("From: a@example.com")).Role);
+            Assert.Equal(MessageRole.Sign, policy.Decide(new ConnectionInfo("x", ClientFamily.Inet6, IPAddress.Parse("fe80::1"), 1, null), Macros(), Headers("From: a@example.com")).Role);
+            Assert.Equal(MessageRole.Verify, policy.Decide(From("10.10.0.1"), Macros(), Headers("From: a@example.com")).Role);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -26,8 +26,11 @@ internal sealed class HostList
 
     private void Add(string spec)
     {
+        // "10.0.0.1  # the MX": a comment may follow an entry, as in the domain list.
+        var hash = spec.IndexOf('#');
+        if (hash >= 0) spec = spec[..hash];
         spec = spec.Trim();
-        if (spec.Length == 0 || spec.StartsWith('#')) return;
+        if (spec.Length == 0) return;
         if (spec.StartsWith('/'))
         {
             string[] lines;
@@ -46,8 +49,13 @@ internal sealed class HostList
         var negated = spec.StartsWith('!');
         if (negated) spec = spec[1..].Trim();
         if (spec.StartsWith('[') && spec.EndsWith(']')) spec = spec[1..^1];
+        // A zone ("fe80::1%eth0") says which link, not which address: the address alone is matched.
+        if (spec.IndexOf('%') is > 0 and var zone && IPAddress.TryParse(spec[..zone], out var zoned) && zoned.AddressFamily == AddressFamily.InterNetworkV6)
+            spec = spec[..zone];
         if (IPNetwork.TryParse(spec, out var network))
             entries.Add((negated, network, null));
+        else if (NetmaskNetwork(spec) is { } masked)
+            entries.Add((negated, masked, null));
         else if (IPAddress.TryParse(spec, out var address))
             entries.Add((negated, new IPNetwork(Normalize(address), Normalize(address).AddressFamily == AddressFamily.InterNetwork ? 32 : 128), null));
         else if (spec.IndexOfAny(['/', ':', ' ', '\t', '@']) >= 0 || spec.Length == 0)
@@ -76,4 +84,21 @@ internal sealed class HostList
     }
 
     private static IPAddress Normalize(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
+
+    /// <summary>"10.0.0.0/255.0.0.0", the netmask spelling older lists use; null when it is not one (or the mask has holes).</summary>
+    private static IPNetwork? NetmaskNetwork(string spec)
+    {
+        var slash = spec.IndexOf('/');
+        if (slash < 0 || !IPAddress.TryParse(spec[..slash], out var address) || address.AddressFamily != AddressFamily.InterNetwork
+            || !IPAddress.TryParse(spec[(slash + 1)..], out var mask) || mask.AddressFamily != AddressFamily.InterNetwork)
+            return null;
+        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes());
+        var prefix = System.Numerics.BitOperations.PopCount(bits);
+        var contiguous = prefix == 0 ? 0u : uint.MaxValue << (32 - prefix);
+        if (bits != contiguous) return null;
+        var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes()) & bits;
+        var baseBytes = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(baseBytes, value);
+        return new IPNetwork(new IPAddress(baseBytes), prefix);
+    }
 }
