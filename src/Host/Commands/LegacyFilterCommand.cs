@@ -58,6 +58,7 @@ public sealed class LegacyFilterCommand(ILegacyCommandLine translator) : ICliCom
         if (Daemon.IsDaemonCopy)
         {
             Daemon.LeaveSession();
+            Daemon.WatchConsole();
             return MilterHostBuilder.RunAsync(arguments, MilterProtocol.Register, cancellationToken, Daemon.ReportServing);
         }
         if (!foreground && Daemon.Supported)

@@ -46,6 +46,9 @@ public static class Daemon
         psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
         psi.Environment[CopyVariable] = "1";
+        // Whatever descriptors our caller left open (a shell's `3>&1`, a harness's pipe) must not live on in the daemon:
+        // a caller reading them would wait for the daemon's end (found by a review: `x=$(… 3>&1)` returned after 613 s).
+        CloseOnExecAboveStandard();
 
         using var daemon = Process.Start(psi) ?? throw new StartupException($"cannot start {psi.FileName} in the background");
         daemon.StandardInput.Close();
@@ -54,7 +57,8 @@ public static class Daemon
         {
             if (line == ReadyLine)
             {
-                // The daemon wrote its start-up lines before this one; they arrive unless it is already gone.
+                // The daemon wrote its start-up lines before this one (ReportServing waits for them) and has let go of
+                // the pipe: the relay ends at once.
                 await Task.WhenAny(relayErrors, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken)).ConfigureAwait(false);
                 return 0;
             }
@@ -70,10 +74,20 @@ public static class Daemon
     /// In the daemon: the listener is up. Says so to the process that started it, then puts /dev/null on standard
     /// input, output and error — that process exits now, and later writes must not meet a closed pipe.
     /// </summary>
-    public static void ReportServing()
+    /// <param name="consoleLogging">The log goes to standard error (not syslog): its start-up lines are written first.</param>
+    public static void ReportServing(bool consoleLogging)
     {
+        // The console logger writes from a queue of its own: wait until it has written the "ready" line (the last one
+        // before this call), else the start-up lines meet /dev/null (a review lost up to all of them).
+        if (consoleLogging && consoleWatch is { } watch) watch.Seen.Wait(TimeSpan.FromSeconds(2));
+        Console.Error.Flush();
         var devNull = open("/dev/null", O_RDWR);
-        if (devNull < 0) return;
+        if (devNull < 0)
+        {
+            // Without /dev/null the descriptors stay; the starter must still hear that we serve, or it waits for ever.
+            Say(1);
+            return;
+        }
         // .NET's Console keeps duplicates of the standard descriptors: every descriptor on the same pipes goes too.
         var pipes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var fd in (int[])[0, 1, 2])
@@ -86,9 +100,60 @@ public static class Daemon
         }
         if (devNull > 2) close(devNull);
         if (starter < 0) return;
-        var bytes = Encoding.ASCII.GetBytes(ReadyLine + "\n");
-        _ = write(starter, bytes, (nuint)bytes.Length);
+        Say(starter);
         close(starter);
+    }
+
+    private static void Say(int fd)
+    {
+        var bytes = Encoding.ASCII.GetBytes(ReadyLine + "\n");
+        _ = write(fd, bytes, (nuint)bytes.Length);
+    }
+
+    private static ConsoleWatch? consoleWatch;
+
+    /// <summary>In the daemon, before logging is set up: standard error goes through a writer that sees the "ready" line pass.</summary>
+    public static void WatchConsole()
+    {
+        consoleWatch = new ConsoleWatch(Console.Error, $"ready (pid {Environment.ProcessId})");
+        Console.SetError(consoleWatch);
+    }
+
+    /// <summary>Passes everything on; <see cref="Seen"/> is set once a write holding the marker has gone through.</summary>
+    private sealed class ConsoleWatch(TextWriter inner, string marker) : TextWriter
+    {
+        public ManualResetEventSlim Seen { get; } = new();
+
+        public override Encoding Encoding => inner.Encoding;
+
+        public override void Write(char value) => inner.Write(value);
+
+        public override void Write(char[] buffer, int index, int count) => inner.Write(buffer, index, count);
+
+        public override void Write(string? value)
+        {
+            inner.Write(value);
+            if (value is not null && !Seen.IsSet && value.Contains(marker, StringComparison.Ordinal))
+            {
+                inner.Flush();
+                Seen.Set();
+            }
+        }
+
+        public override void WriteLine(string? value)
+        {
+            Write(value);
+            inner.WriteLine();
+        }
+
+        public override void Flush() => inner.Flush();
+    }
+
+    /// <summary>Marks every descriptor above 2 close-on-exec (the runtime's own are already; the caller's are not).</summary>
+    private static void CloseOnExecAboveStandard()
+    {
+        foreach (var fd in OpenDescriptors())
+            if (fd > 2) _ = fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
 
     private static string? LinkOf(int fd)
@@ -142,6 +207,11 @@ public static class Daemon
     }
 
     private const int O_RDWR = 2;
+    private const int F_SETFD = 2;
+    private const int FD_CLOEXEC = 1;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fcntl(int fd, int cmd, int arg);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

@@ -68,9 +68,10 @@ public static class MilterHostBuilder
     /// Builds the first generation and binds the socket (each failure a <see cref="StartupException"/>),
     /// writes the pid file, drops privileges, then runs until SIGTERM/SIGINT.
     /// </summary>
-    /// <param name="onServing">Called once the listener serves (after the "ready" line): the daemon's signal to the process that started it.</param>
+    /// <param name="onServing">Called once the listener serves (after the "ready" line), told whether the log goes to the
+    /// console: the daemon's signal to the process that started it.</param>
     public static async Task<int> RunAsync(StartupArguments arguments, Action<IServiceCollection> addProtocol, CancellationToken cancellationToken,
-        Action? onServing = null)
+        Action<bool>? onServing = null)
     {
         // SIGTERM/SIGINT during start-up (before the host's own lifetime listens) still means "stop cleanly".
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -132,7 +133,7 @@ public static class MilterHostBuilder
             logger.LogInformation(hupIgnored
                 ? "milters {Version} ready (pid {Pid}); SIGTERM stops"
                 : "milters {Version} ready (pid {Pid}); SIGHUP reloads the configuration, SIGTERM stops", ProductVersion.Text, Environment.ProcessId);
-            onServing?.Invoke();
+            onServing?.Invoke(!LogsToSyslog(host));
         });
 
         try

@@ -43,6 +43,8 @@ public sealed class LegacyDaemonTests : IDisposable
         var pid = int.Parse(File.ReadAllText(pidFile).Trim());
         try
         {
+            // The start-up lines reach the caller before the daemon lets go of its standard error.
+            Assert.Contains($"ready (pid {pid})", started.StandardError);
             Assert.True(Directory.Exists($"/proc/{pid}"), "the daemon named in the pid file is not running");
             // daemon(3)'s shape: a session of its own (no terminal's hang-up reaches it), /dev/null on 0, 1 and 2.
             var stat = File.ReadAllText($"/proc/{pid}/stat");
@@ -63,6 +65,42 @@ public sealed class LegacyDaemonTests : IDisposable
         while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.False(Directory.Exists($"/proc/{pid}"), "SIGTERM did not stop the daemon");
         Assert.False(File.Exists(pidFile), "the daemon left its pid file behind");
+    }
+
+    /// <summary>
+    /// A descriptor the caller left open (here a copy of the captured output on fd 3) must not live on in the daemon,
+    /// or whoever reads it waits for the daemon's end (a review's `x=$(… 3>&amp;1)` returned after 613 s).
+    /// </summary>
+    [Fact]
+    public async Task The_daemon_keeps_none_of_the_callers_descriptors()
+    {
+        var port = FreePort.Tcp();
+        var pidFile = dir["fd.pid"];
+        var (file, prefix) = MilterProcess.HostCommand();
+        var command = string.Join(' ', new[] { file }.Concat(prefix).Concat(["dk-filter", "-p", $"inet:{port}@127.0.0.1", "-d", "example.com",
+            "-s", KeyFile(), "-S", "sel", "-P", pidFile, "--Dns:Servers:0=127.0.0.1:1"]).Select(ProcessRunner.Quote));
+        // The runner reads the captured output to its end: a daemon holding fd 3 would keep it waiting (bounded here).
+        var run = Task.Run(() => ProcessRunner.Run("bash", ["-c", "exec 3>&1; echo \"caller-fd3=$(readlink /proc/$$/fd/3)\" >&2; " + command],
+            TimeSpan.FromSeconds(60)));
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(90))) == run;
+        var pid = File.Exists(pidFile) ? int.Parse(File.ReadAllText(pidFile).Trim()) : 0;
+        try
+        {
+            Assert.True(finished, "the caller's captured output stayed open in the daemon");
+            var started = await run;
+            Assert.True(started.Succeeded, started.ToString());
+            Assert.True(pid > 0);
+            var callersPipe = started.StandardError.Split('\n').Single(l => l.StartsWith("caller-fd3=", StringComparison.Ordinal))["caller-fd3=".Length..];
+            Assert.StartsWith("pipe:", callersPipe);
+            foreach (var entry in Directory.GetFiles($"/proc/{pid}/fd"))
+                Assert.NotEqual(callersPipe, new FileInfo(entry).LinkTarget);
+        }
+        finally
+        {
+            if (pid > 0) ProcessRunner.Run("kill", [pid.ToString()]);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (pid > 0 && Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline) await Task.Delay(50);
     }
 
     [Fact]

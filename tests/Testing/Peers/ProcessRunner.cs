@@ -56,6 +56,7 @@ public static class ProcessRunner
             return new ProcessResult(command, timedOut ? -1 : p.ExitCode, stdout.ToString(), stderr.ToString(), timedOut);
     }
 
-    internal static string Quote(string a) =>
+    /// <summary>One word for a POSIX shell: as it is when safe, else in single quotes.</summary>
+    public static string Quote(string a) =>
         a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./:=@,+%".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'";
 }
