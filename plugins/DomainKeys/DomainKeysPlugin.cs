@@ -38,15 +38,12 @@ public sealed class DomainKeysPlugin : IMilterPlugin, IPluginSettings
         options.Validate();
         var internalHostsConfigured = section.GetSection(nameof(DomainKeysOptions.InternalHosts)).Exists();
         // Read the host and domain lists (and their files) now: a missing file or a bad entry stops the start (or the
-        // reload) with its key named, instead of tempfailing every message from the first connection on. The policy
-        // itself is built once the key table is known.
-        _ = new SigningPolicy(options, [], internalHostsConfigured);
+        // reload) with its key named, instead of tempfailing every message from the first connection on — and it is
+        // read before privileges are dropped (-u), as dk-filter read it. The key table's domains come with the services.
+        var lists = new SigningPolicy(options, [], internalHostsConfigured);
         services.AddSingleton(options);
         services.AddSingleton(new KeyRecordCache());
-        services.AddSingleton(sp => new SigningPolicy(
-            options,
-            sp.GetRequiredService<ISigningKeyTable>().AllKeys.Select(k => k.Domain),
-            internalHostsConfigured));
+        services.AddSingleton(sp => lists.WithKeyTableDomains(sp.GetRequiredService<ISigningKeyTable>().AllKeys.Select(k => k.Domain)));
     }
 
     /// <summary>

@@ -1,5 +1,9 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Milters.Abstractions;
 using Milters.DomainKeys.Signing;
 using Milters.DomainKeys.Tests.Support;
@@ -188,5 +192,26 @@ public sealed class SigningPolicyTests
         {
             File.Delete(file);
         }
+    }
+
+    /// <summary>
+    /// The lists are read once, with the configuration: with `-u` they may be root's files and the first connection
+    /// comes after the privileges are gone (a review saw every connection tempfailed).
+    /// </summary>
+    [Fact]
+    public void A_host_list_is_read_with_the_configuration_not_at_the_first_connection()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"dk-hosts-{Guid.NewGuid():N}");
+        File.WriteAllText(file, "10.0.0.1\n");
+        var plugin = new DomainKeysPlugin();
+        var services = new ServiceCollection();
+        services.AddSingleton<IDnsResolver>(new InMemoryDnsResolver());
+        services.AddSingleton<ISigningKeyTable>(new TestKeyTable());
+        services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["InternalHosts"] = file }).Build();
+        plugin.ConfigureServices(services, section);
+        File.Delete(file);
+        var provider = services.BuildServiceProvider();
+        Assert.NotNull(plugin.CreateFilter(provider));
     }
 }

@@ -49,6 +49,24 @@ internal sealed class SigningPolicy
             .ToList();
     }
 
+    private SigningPolicy(SigningPolicy lists, IEnumerable<string> keyTableDomains)
+    {
+        options = lists.options;
+        internalHosts = lists.internalHosts;
+        externalHosts = lists.externalHosts;
+        peers = lists.peers;
+        macros = lists.macros;
+        signingDomains = options.Domains.Count > 0
+            ? lists.signingDomains
+            : new HashSet<string>(keyTableDomains.Select(d => d.Trim().TrimEnd('.')), StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The same lists (read once, when the configuration was: with `-u` the files may be root's, and the process no
+    /// longer is when the first connection comes), signing for the key table's domains unless Domains names them.
+    /// </summary>
+    public SigningPolicy WithKeyTableDomains(IEnumerable<string> keyTableDomains) => new(this, keyTableDomains);
+
     public IReadOnlyCollection<string> SigningDomains => signingDomains;
 
     public bool IsPeer(ConnectionInfo connection) => !peers.IsEmpty && peers.Contains(connection);

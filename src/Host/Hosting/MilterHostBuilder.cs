@@ -121,8 +121,8 @@ public static class MilterHostBuilder
         foreach (var line in provider.Generation.Describe()) logger.LogInformation("{Setting}", line);
         if (provider.Generation.Configuration.Root["Hosting:User"] is { Length: > 0 } droppedTo)
             foreach (var unreadable in UnreadableAfterDrop(provider.Generation))
-                logger.LogWarning("{Problem}", $"{unreadable} cannot be read as user {droppedTo}: a reload (SIGHUP) will be refused until it can " +
-                    $"(e.g. chgrp {droppedTo.Split(':')[^1]} {unreadable}; chmod 0640 {unreadable}); the running configuration keeps what was read at start");
+                logger.LogWarning("{Problem}", $"{unreadable} cannot be read as user {droppedTo.Split(':')[0]}: a reload (SIGHUP) will be refused until it can " +
+                    $"(e.g. chown {droppedTo.Split(':')[0]} {unreadable}, keeping mode 0600, which Keys:Strict asks of a key); the running configuration keeps what was read at start");
         foreach (var warning in provider.Generation.Warnings) logger.LogWarning("{Warning}", warning);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         var hupIgnored = !OperatingSystem.IsWindows() && ReloadService.SighupIgnored();
