@@ -36,7 +36,11 @@ public sealed partial class ReloadService : IHostedService, IDisposable
         this.catalog = catalog;
         this.loggerFactory = loggerFactory;
         this.logger = logger;
+        inForce = StartOnlySettings.Snapshot(provider.Generation.Configuration.Root);
     }
+
+    /// <summary>The settings read at start only, as the process started with them.</summary>
+    private readonly IReadOnlyDictionary<string, string> inForce;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -105,7 +109,7 @@ public sealed partial class ReloadService : IHostedService, IDisposable
 
             if (next.Listen.Socket.Text != old.Listen.Socket.Text)
                 LogSocketChanged(old.Listen.Socket.Text, next.Listen.Socket.Text);
-            if (StartOnlySettings.Changed(old.Configuration.Root, next.Configuration.Root) is { Count: > 0 } startOnly)
+            if (StartOnlySettings.Changed(inForce, next.Configuration.Root) is { Count: > 0 } startOnly)
                 LogStartOnlyChanged(string.Join(", ", startOnly));
             provider.Swap(next);
             // The replaced set's service provider is disposed once its last connection has closed.

@@ -19,34 +19,33 @@ public static class StartOnlySettings
         "Logging:Syslog", "Logging:SyslogSocket", "Logging:SyslogIdentity",
     ];
 
-    /// <summary>The keys (as "Section:Key") whose value differs between the running and the new configuration, sorted.</summary>
-    public static IReadOnlyList<string> Changed(IConfiguration running, IConfiguration next)
+    /// <summary>
+    /// The values in force: taken at start, since they stay until a restart (a reload that changes one and a later
+    /// one that changes it back must not warn the second time).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Snapshot(IConfiguration configuration)
     {
-        var changed = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var section in Sections)
-        {
-            var before = Flatten(running.GetSection(section));
-            var after = Flatten(next.GetSection(section));
-            foreach (var key in before.Keys.Concat(after.Keys))
-            {
-                if (!string.Equals(before.GetValueOrDefault(key), after.GetValueOrDefault(key), StringComparison.Ordinal))
-                    changed.Add(key);
-            }
-        }
+            foreach (var (key, value) in configuration.GetSection(section).AsEnumerable())
+                if (value is not null) values[key] = value;
         foreach (var key in Keys)
+            if (configuration[key] is { } value) values[key] = value;
+        return values;
+    }
+
+    /// <summary>The keys (as "Section:Key") whose value in <paramref name="next"/> differs from the one in force, sorted.</summary>
+    public static IReadOnlyList<string> Changed(IReadOnlyDictionary<string, string> inForce, IConfiguration next)
+    {
+        var after = Snapshot(next);
+        var changed = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var key in inForce.Keys.Concat(after.Keys))
         {
-            if (!string.Equals(running[key], next[key], StringComparison.Ordinal)) changed.Add(key);
+            if (!string.Equals(inForce.GetValueOrDefault(key), after.GetValueOrDefault(key), StringComparison.Ordinal))
+                changed.Add(key);
         }
         return [.. changed];
     }
 
-    private static Dictionary<string, string?> Flatten(IConfigurationSection section)
-    {
-        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in section.AsEnumerable())
-        {
-            if (value is not null) values[key] = value;
-        }
-        return values;
-    }
+    public static IReadOnlyList<string> Changed(IConfiguration running, IConfiguration next) => Changed(Snapshot(running), next);
 }

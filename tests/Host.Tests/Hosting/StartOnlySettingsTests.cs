@@ -25,4 +25,13 @@ public class StartOnlySettingsTests
     {
         Assert.Empty(StartOnlySettings.Changed(Config(("Milter:MaxHeaders", "1000")), Config(("milter:maxheaders", "1000"))));
     }
+
+    /// <summary>Compared with the values in force since the start: changed and changed back is no change (diff review).</summary>
+    [Fact]
+    public void A_setting_changed_back_to_its_start_value_is_no_change()
+    {
+        var inForce = StartOnlySettings.Snapshot(Config(("Milter:MaxRecipients", "1000")));
+        Assert.Equal(["Milter:MaxRecipients"], StartOnlySettings.Changed(inForce, Config(("Milter:MaxRecipients", "5"))));
+        Assert.Empty(StartOnlySettings.Changed(inForce, Config(("Milter:MaxRecipients", "1000"))));
+    }
 }
