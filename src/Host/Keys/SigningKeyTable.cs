@@ -44,6 +44,9 @@ public sealed class SigningKeyTable : ISigningKeyTable
         List<SigningKey>? found = null;
         foreach (var (key, senders) in entries)
         {
+            // With one signature only, an entry whose key cannot sign for this sender (its domain is not the sender's
+            // or a parent: "bad identity" everywhere) is passed over, or a catch-all before it would leave mail unsigned.
+            if (!multipleSignatures && !CanSignFor(key.Domain, signingAddress)) continue;
             foreach (var pattern in senders)
             {
                 if (!pattern.Matches(signingAddress)) continue;
@@ -53,5 +56,20 @@ public sealed class SigningKeyTable : ISigningKeyTable
             if (found is not null && !multipleSignatures) break;
         }
         return found is null ? Array.Empty<SigningKey>() : found;
+    }
+
+    /// <summary>RFC 4870 §3.5 step 4: d= is the sending domain or a parent of it (compared as written, ignoring case).</summary>
+    private static bool CanSignFor(string keyDomain, string signingAddress)
+    {
+        var at = signingAddress.LastIndexOf('@');
+        var domain = (at >= 0 ? signingAddress[(at + 1)..] : signingAddress).TrimEnd('.');
+        if (!System.Text.Ascii.IsValid(domain))
+        {
+            try { domain = new System.Globalization.IdnMapping().GetAscii(domain); }
+            catch (ArgumentException) { return false; }
+        }
+        return domain.Equals(keyDomain, StringComparison.OrdinalIgnoreCase)
+            || (domain.Length > keyDomain.Length + 1 && domain.EndsWith(keyDomain, StringComparison.OrdinalIgnoreCase)
+                && domain[domain.Length - keyDomain.Length - 1] == '.');
     }
 }

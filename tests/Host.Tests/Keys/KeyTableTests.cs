@@ -171,7 +171,17 @@ public class KeyTableTests : IDisposable
         });
         Assert.Equal(["ceo"], table.FindKeys("boss@example.com").Select(k => k.Selector));
         Assert.Equal(["dflt"], table.FindKeys("alice@example.com").Select(k => k.Selector));
-        Assert.Equal(["all"], table.FindKeys("x@example.org").Select(k => k.Selector));
+        Assert.Equal(["all"], table.FindKeys("x@catchall.example").Select(k => k.Selector));
+        // The catch-all's key cannot sign for example.org (d= would not be the sender's domain): nothing, not a bad signature.
+        Assert.Empty(table.FindKeys("x@example.org"));
+
+        // A catch-all first does not hide a later entry that can sign for the sender.
+        var catchAllFirst = Load(new JsonObject
+        {
+            ["MultipleSignatures"] = false,
+            ["Table"] = new JsonArray(Entry("catchall.example", "all", path, "*"), Entry("example.com", "dflt", path)),
+        });
+        Assert.Equal(["dflt"], catchAllFirst.FindKeys("alice@example.com").Select(k => k.Selector));
     }
 
     [Theory]
