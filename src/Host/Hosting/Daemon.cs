@@ -79,7 +79,7 @@ public static class Daemon
     {
         // The console logger writes from a queue of its own: wait until it has written the "ready" line (the last one
         // before this call), else the start-up lines meet /dev/null (a review lost up to all of them).
-        if (consoleLogging && consoleWatch is { } watch) watch.Seen.Wait(TimeSpan.FromSeconds(2));
+        if (consoleLogging && consoleWatch is { } watch) watch.WaitForReadyLine();
         Console.Error.Flush();
         var devNull = open("/dev/null", O_RDWR);
         if (devNull < 0)
@@ -124,15 +124,40 @@ public static class Daemon
     {
         public ManualResetEventSlim Seen { get; } = new();
 
+        private long lastWrite = Environment.TickCount64;
+
+        /// <summary>
+        /// Until the "ready" line has gone through — or, when a log level above Information keeps it out, until the
+        /// writer has been quiet for half a second (its queue is empty then) — at most 2 s.
+        /// </summary>
+        public void WaitForReadyLine()
+        {
+            var until = Environment.TickCount64 + 2000;
+            while (!Seen.Wait(25))
+            {
+                var now = Environment.TickCount64;
+                if (now >= until || now - Interlocked.Read(ref lastWrite) >= 500) return;
+            }
+        }
+
         public override Encoding Encoding => inner.Encoding;
 
-        public override void Write(char value) => inner.Write(value);
+        public override void Write(char value)
+        {
+            inner.Write(value);
+            Interlocked.Exchange(ref lastWrite, Environment.TickCount64);
+        }
 
-        public override void Write(char[] buffer, int index, int count) => inner.Write(buffer, index, count);
+        public override void Write(char[] buffer, int index, int count)
+        {
+            inner.Write(buffer, index, count);
+            Interlocked.Exchange(ref lastWrite, Environment.TickCount64);
+        }
 
         public override void Write(string? value)
         {
             inner.Write(value);
+            Interlocked.Exchange(ref lastWrite, Environment.TickCount64);
             if (value is not null && !Seen.IsSet && value.Contains(marker, StringComparison.Ordinal))
             {
                 inner.Flush();

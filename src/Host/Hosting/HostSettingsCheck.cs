@@ -27,8 +27,9 @@ public static class HostSettingsCheck
         ConfigValues.ReadBool(logging, "Syslog", false);
         foreach (var (key, value) in logging.AsEnumerable())
         {
-            // Empty (an environment file's "X=") is skipped by the logging library, as is a key without a value.
-            if (string.IsNullOrWhiteSpace(value) || !IsLogLevelKey(key)) continue;
+            // Empty (an environment file's "X=") is skipped by the logging library, as is a key without a value; blanks
+            // are not (it throws on them), so they are refused below.
+            if (string.IsNullOrEmpty(value) || !IsLogLevelKey(key)) continue;
             // What the logging library takes (a name or its number, 0-6); another word throws at its first log line.
             if (!Enum.TryParse<LogLevel>(value, ignoreCase: true, out var level) || !Enum.IsDefined(level))
                 throw new StartupException($"{key}: \"{value}\" is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)");

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -158,7 +159,8 @@ public static class MilterHostBuilder
     /// </summary>
     private static IEnumerable<string> UnreadableAfterDrop(HostGeneration generation)
     {
-        var files = generation.Keys.AllKeys.Select(k => k.KeyFile).Prepend(generation.Configuration.File).OfType<string>().Distinct();
+        var files = generation.Keys.AllKeys.Select(k => k.KeyFile).Prepend(generation.Configuration.File)
+            .Concat(ListFiles(generation.Configuration.Root)).OfType<string>().Distinct();
         foreach (var file in files)
         {
             bool readable;
@@ -175,6 +177,26 @@ public static class MilterHostBuilder
                 readable = true; // gone or busy: not a permission question; a reload says what it is
             }
             if (!readable) yield return file;
+        }
+    }
+
+    /// <summary>
+    /// Files the plugins read from their settings (DomainKeys host and domain lists, SenderId peer lists: a value, or
+    /// an item of a comma list, that names an existing file by its absolute path). The host's own paths are not read
+    /// again at a reload (pid file, syslog socket, plugin folder).
+    /// </summary>
+    private static IEnumerable<string> ListFiles(Microsoft.Extensions.Configuration.IConfiguration root)
+    {
+        string[] hostSections = ["Hosting", "Logging", "Listen", "Plugins", "Keys", "Milter", "Metrics", "Dns"];
+        foreach (var section in root.GetChildren())
+        {
+            if (hostSections.Contains(section.Key, StringComparer.OrdinalIgnoreCase)) continue;
+            foreach (var (_, value) in section.AsEnumerable())
+            {
+                if (value is null) continue;
+                foreach (var item in value.Split(',', StringSplitOptions.TrimEntries))
+                    if (item.StartsWith('/') && File.Exists(item)) yield return item;
+            }
         }
     }
 

@@ -131,7 +131,12 @@ public sealed class WhoMayConnectTests
     public void After_dropping_privileges_no_root_uid_or_group_is_left()
     {
         Skip.IfNot(Environment.UserName == "root", "only root can change user (CI runs as root); refusal covered in ProcessOptionsTests");
-        using var host = SecureHost.Start(options: o => o.Args.AddRange(["-u", "nobody"]));
+        using var lists = new TempDir("sec-lists");
+        var internalHosts = lists["internal-hosts"];
+        File.WriteAllText(internalHosts, "127.0.0.1\n");
+        File.SetUnixFileMode(internalHosts, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using var host = SecureHost.Start(json => json["DomainKeys"]!["InternalHosts"] = new JsonArray(internalHosts),
+            options: o => o.Args.AddRange(["-u", "nobody"]));
         host.Milter.WaitForOutput("ready (pid", TimeSpan.FromSeconds(30));
         var status = File.ReadAllLines($"/proc/{host.Milter.ProcessId}/status");
         string[] Field(string name) => status.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal)).Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[1..];
@@ -142,5 +147,6 @@ public sealed class WhoMayConnectTests
         Assert.True(MilterProcess.Accepts(host.Milter.Socket)); // bound before the drop, still serving
         // The key file is root's (0600): read at start, but every reload would be refused; said at start (found by a review).
         Assert.Contains($"{host.KeyFile} cannot be read as user nobody: a reload (SIGHUP) will be refused until it can", host.Milter.Output);
+        Assert.Contains($"{internalHosts} cannot be read as user nobody", host.Milter.Output); // a plugin's list file too
     }
 }
