@@ -29,16 +29,20 @@ public sealed class DkFilterDropInTests
         // The record file is written for the domain's own zone file: relative name, so under $ORIGIN example.com.
         using var dns = DnsServer.StartWithZone("$ORIGIN example.com.\n" + File.ReadAllText(dir[$"keys/{Selector}.txt"]));
 
+        // As rc.local runs it: no '&', no -f — the command goes into the background as dk-filter did and returns once
+        // the daemon serves (its pid in the -P file, which an rc script would use to stop it).
         var socket = MilterSocket.FreeInet();
-        var options = new MilterProcessOptions { Command = "dk-filter", Socket = socket };
-        options.Args.AddRange(["--nameserver", dns.Endpoint, "-l", "-p", $"inet:{socket.Port}@localhost", "-d", "example.com", "-s", keyFile, "-S", Selector]);
-        using var milter = MilterProcess.Start(options);
-        using var mta = MtaInstance.Start(kind, milter.Socket);
+        var pidFile = dir["dk-filter.pid"];
+        var started = ProcessRunner.Run(file, [.. prefix, "dk-filter", "--nameserver", dns.Endpoint, "-l", "-p", $"inet:{socket.Port}@localhost",
+            "-d", "example.com", "-s", keyFile, "-S", Selector, "-P", pidFile], TimeSpan.FromMinutes(1));
+        Assert.True(started.Succeeded, started.ToString());
+        using var daemon = new DaemonByPidFile(pidFile);
+        using var mta = MtaInstance.Start(kind, socket);
 
         // swaks on 127.0.0.1: one of dk-filter's default internal hosts, so its mail is signed.
         var subject = $"rc.local {Guid.NewGuid():N}";
         var sent = mta.Send(new SwaksMessage { From = "alice@example.com", Subject = subject, Headers = { "From: Alice <alice@example.com>" }, Body = "signed by the old habits\n" });
-        Assert.True(sent.Accepted, $"{sent}\n{mta.Describe()}\n--- milter output ---\n{milter.Output}");
+        Assert.True(sent.Accepted, $"{sent}\n{mta.Describe()}\n--- milter start ---\n{started.Output}");
 
         var delivered = mta.Maildir.WaitFor(m => m.Header("Subject") == subject, TimeSpan.FromSeconds(60), subject);
         var signature = Assert.Single(delivered.HeaderValues("DomainKey-Signature"));
@@ -48,5 +52,18 @@ public sealed class DkFilterDropInTests
         File.WriteAllBytes(eml, Encoding.UTF8.GetBytes(delivered.Raw));
         var perl = ProcessRunner.Run("bash", ["-c", $"bash '{PeerScripts.Path("perl-dk.sh")}' verify --dns-port {dns.Port} < '{eml}'"], TimeSpan.FromMinutes(2));
         Assert.True(perl.ExitCode == 0 && perl.StandardOutput.Contains("result=pass"), perl.Output + "\n" + delivered.Raw);
+    }
+}
+
+/// <summary>The daemon an rc script started, stopped with SIGTERM through its pid file when the test ends.</summary>
+internal sealed class DaemonByPidFile(string pidFile) : IDisposable
+{
+    private readonly int pid = int.Parse(File.ReadAllText(pidFile).Trim());
+
+    public void Dispose()
+    {
+        ProcessRunner.Run("kill", [pid.ToString()]);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline) Thread.Sleep(50);
     }
 }
