@@ -52,12 +52,22 @@ public sealed class PeerList
             if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
             var max = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
             var prefix = max;
-            if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], out prefix) || prefix < 0 || prefix > max))
+            if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], out prefix) || prefix < 0 || prefix > max)
+                && !(max == 32 && MaskPrefix(text[(slash + 1)..]) is { } masked && (prefix = masked) >= 0))
                 throw new InvalidOperationException($"SenderId peer entry \"{text}\": bad prefix length");
             return new Entry(negated, address, prefix, null);
         }
         if (slash >= 0) throw new InvalidOperationException($"SenderId peer entry \"{text}\": not an address/prefix");
         return new Entry(negated, null, 0, text.TrimEnd('.').ToLowerInvariant());
+    }
+
+    /// <summary>"255.255.0.0", the netmask spelling older peer lists use, as a prefix length; null when it is not one.</summary>
+    private static int? MaskPrefix(string text)
+    {
+        if (text.Count(c => c == '.') != 3 || !IPAddress.TryParse(text, out var mask) || mask.AddressFamily != AddressFamily.InterNetwork) return null;
+        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes());
+        var prefix = System.Numerics.BitOperations.PopCount(bits);
+        return bits == (prefix == 0 ? 0u : uint.MaxValue << (32 - prefix)) ? prefix : null;
     }
 
     /// <summary>True when the client is a peer (the first matching entry is not negated).</summary>

@@ -26,10 +26,20 @@ public sealed class PeerListTests
     [InlineData("203.0.113.1", "[203.0.113.1]", false)]
     public void Contains(string ip, string? host, bool expected) => Assert.Equal(expected, Peers.Contains(IPAddress.Parse(ip), host));
 
+    /// <summary>The netmask spelling of older lists ("10.0.0.0/255.0.0.0"), as DomainKeys' host lists read it.</summary>
+    [Fact]
+    public void A_netmask_is_read_as_its_prefix()
+    {
+        var peers = new PeerList(["10.9.0.0/255.255.0.0  # the LAN"]);
+        Assert.True(peers.Contains(IPAddress.Parse("10.9.200.3"), null));
+        Assert.False(peers.Contains(IPAddress.Parse("10.10.0.1"), null));
+    }
+
     [Theory]
     [InlineData("192.0.2.0/33")]
     [InlineData("2001:db8::/129")]
     [InlineData("example.com/24")]
+    [InlineData("10.0.0.0/255.0.255.0")]
     public void BadEntriesNameThemselves(string entry) =>
         Assert.Contains(entry, Assert.Throws<InvalidOperationException>(() => new PeerList([entry])).Message);
 }
