@@ -65,10 +65,14 @@ public sealed class SenderPattern
         if (local is not null && !string.Equals(local, addrLocal, StringComparison.OrdinalIgnoreCase)) return false;
         if (anyDomain) return true;
         if (!subdomains) return string.Equals(domain, addrDomain, StringComparison.OrdinalIgnoreCase);
-        return addrDomain.Length > domain.Length + 1
-            && addrDomain.EndsWith(domain, StringComparison.OrdinalIgnoreCase)
-            && addrDomain[addrDomain.Length - domain.Length - 1] == '.';
+        return IsSubdomainOf(addrDomain, domain);
     }
+
+    /// <summary><paramref name="name"/> lies below <paramref name="parent"/> (mail.example.com under example.com), ignoring case.</summary>
+    public static bool IsSubdomainOf(string name, string parent) =>
+        name.Length > parent.Length + 1
+        && name.EndsWith(parent, StringComparison.OrdinalIgnoreCase)
+        && name[name.Length - parent.Length - 1] == '.';
 
     public override string ToString() => Text;
 }

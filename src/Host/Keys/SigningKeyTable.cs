@@ -68,8 +68,6 @@ public sealed class SigningKeyTable : ISigningKeyTable
             try { domain = new System.Globalization.IdnMapping().GetAscii(domain); }
             catch (ArgumentException) { return false; }
         }
-        return domain.Equals(keyDomain, StringComparison.OrdinalIgnoreCase)
-            || (domain.Length > keyDomain.Length + 1 && domain.EndsWith(keyDomain, StringComparison.OrdinalIgnoreCase)
-                && domain[domain.Length - keyDomain.Length - 1] == '.');
+        return domain.Equals(keyDomain, StringComparison.OrdinalIgnoreCase) || SenderPattern.IsSubdomainOf(domain, keyDomain);
     }
 }
