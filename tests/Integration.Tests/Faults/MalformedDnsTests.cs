@@ -38,7 +38,9 @@ public sealed class MalformedDnsTests
     [InlineData(3)]
     public async Task Answers_that_are_not_dns_end_in_temperror_and_the_host_goes_on(int kind)
     {
-        using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        // On a loopback address of its own: a port the kernel hands out here may be one a DNS fixture of a parallel test
+        // has just released on 127.0.0.1 and binds again, and its queries would then meet this junk (seen once in CI).
+        using var udp = new UdpClient(new IPEndPoint(IPAddress.Parse("127.0.0.9"), 0));
         var port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
         using var stop = new CancellationTokenSource();
         var answered = 0;
@@ -54,7 +56,7 @@ public sealed class MalformedDnsTests
             }
         });
 
-        using var chain = ChainMilter.Start(config: json => json["Dns"]!["Servers"] = new JsonArray($"127.0.0.1:{port}"));
+        using var chain = ChainMilter.Start(config: json => json["Dns"]!["Servers"] = new JsonArray($"127.0.0.9:{port}"));
         for (int i = 0; i < 3; i++)
         {
             var r = await chain.SendAsync($"JUNK{i}", "<a@ok.fault.test>", ChainMilter.Message("a@ok.fault.test"));
