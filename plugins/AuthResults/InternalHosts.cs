@@ -1,4 +1,8 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Numerics;
 
 namespace Milters.AuthResults;
 
@@ -17,7 +21,7 @@ public sealed class InternalHosts
 
     public IReadOnlyList<IPNetwork> Networks => networks;
 
-    /// <summary>Entries are "192.0.2.1", "192.0.2.0/24", "2001:db8::/32", "::1".</summary>
+    /// <summary>Entries are "192.0.2.1", "192.0.2.0/24", "192.0.2.0/255.255.255.0", "2001:db8::/32", "::1".</summary>
     public static InternalHosts Parse(IEnumerable<string> entries, string where)
     {
         var list = new List<IPNetwork>();
@@ -32,17 +36,28 @@ public sealed class InternalHosts
         return new InternalHosts(list);
     }
 
-    /// <summary>"a.b.c.d", "a.b.c.d/n" (host bits are cleared, as most tools do: "192.0.2.7/24" is 192.0.2.0/24).</summary>
+    /// <summary>
+    /// "a.b.c.d", "a.b.c.d/n", "a.b.c.d/255.255.255.0" (the netmask spelling of older lists, as the DomainKeys and
+    /// SenderId lists read it) and IPv6 alike; host bits are cleared, as most tools do: "192.0.2.7/24" is 192.0.2.0/24.
+    /// An IPv4 address must have its four parts: IPAddress reads "10" as 0.0.0.10, so "10/8" would quietly trust 0.0.0.0/8.
+    /// </summary>
     private static bool TryParseEntry(string entry, out IPNetwork network)
     {
         network = default;
         var slash = entry.IndexOf('/');
-        if (!IPAddress.TryParse(slash < 0 ? entry : entry[..slash], out var parsed)) return false;
+        var addressPart = slash < 0 ? entry : entry[..slash];
+        if (!IPAddress.TryParse(addressPart, out var parsed)) return false;
+        if (parsed.AddressFamily == AddressFamily.InterNetwork && addressPart.Count(c => c == '.') != 3) return false;
         var address = Unmap(parsed);
         var bits = address.GetAddressBytes().Length * 8;
         var prefix = bits;
-        if (slash >= 0 && (!int.TryParse(entry.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out prefix) || prefix > bits))
-            return false;
+        if (slash >= 0)
+        {
+            var prefixPart = entry[(slash + 1)..];
+            if (int.TryParse(prefixPart, NumberStyles.None, CultureInfo.InvariantCulture, out prefix)) { if (prefix > bits) return false; }
+            else if (bits != 32 || MaskPrefix(prefixPart) is not { } masked) return false;
+            else prefix = masked;
+        }
 
         var bytes = address.GetAddressBytes();
         for (var i = 0; i < bytes.Length; i++)
@@ -52,6 +67,15 @@ public sealed class InternalHosts
         }
         network = new IPNetwork(new IPAddress(bytes), prefix);
         return true;
+    }
+
+    /// <summary>"255.255.0.0" as a prefix length; null when it is not a netmask (its one bits not all leading).</summary>
+    private static int? MaskPrefix(string text)
+    {
+        if (text.Count(c => c == '.') != 3 || !IPAddress.TryParse(text, out var mask) || mask.AddressFamily != AddressFamily.InterNetwork) return null;
+        var value = BinaryPrimitives.ReadUInt32BigEndian(mask.GetAddressBytes());
+        var prefix = BitOperations.PopCount(value);
+        return value == (prefix == 0 ? 0u : uint.MaxValue << (32 - prefix)) ? prefix : null;
     }
 
     public bool Contains(IPAddress? address)

@@ -42,6 +42,17 @@ public class OptionsTests
     }
 
     [Fact]
+    public void Internal_hosts_read_the_netmask_spelling_as_the_peer_lists_do()
+    {
+        var o = Read(new() { ["AuthResults:InternalHosts"] = "10.0.0.0/255.0.0.0, 192.168.1.7/255.255.255.0, 192.0.2.9/255.255.255.255" });
+        Assert.True(o.InternalHosts.Contains(IPAddress.Parse("10.200.1.2")));
+        Assert.True(o.InternalHosts.Contains(IPAddress.Parse("::ffff:192.168.1.254")));
+        Assert.True(o.InternalHosts.Contains(IPAddress.Parse("192.0.2.9")));
+        Assert.False(o.InternalHosts.Contains(IPAddress.Parse("192.0.2.10")));
+        Assert.False(o.InternalHosts.Contains(IPAddress.Parse("11.0.0.1")));
+    }
+
+    [Fact]
     public void An_empty_internal_hosts_list_trusts_nobody()
     {
         var o = Read(new() { ["AuthResults:InternalHosts"] = "" });
@@ -53,6 +64,9 @@ public class OptionsTests
     [InlineData("AuthservId", "mx.example.com\r\nX-Evil: 1", "AuthservId")]
     [InlineData("InternalHosts", "10.0.0.0/33", "10.0.0.0/33")]
     [InlineData("InternalHosts", "mail.example.com", "mail.example.com")]
+    [InlineData("InternalHosts", "10/8", "10/8")] // IPAddress alone would read 0.0.0.10
+    [InlineData("InternalHosts", "10.0.0.0/255.0.255.0", "10.0.0.0/255.0.255.0")]
+    [InlineData("InternalHosts", "2001:db8::/255.255.0.0", "2001:db8::/255.255.0.0")]
     [InlineData("Remove", "Some", "Remove")]
     [InlineData("Placement", "Middle", "Placement")]
     [InlineData("ReasonStyle", "Loud", "ReasonStyle")]

@@ -56,7 +56,7 @@ public sealed class KeyToolTests
     [InlineData("--domain", "example.com", "--selector", "s", "--bits", "512")]
     [InlineData("--bogus")]
     public async Task Genkey_refuses_bad_arguments(params string[] args) =>
-        Assert.Equal(2, (await Run(new GenKeyCommand(), args)).Code);
+        Assert.Equal(64, (await Run(new GenKeyCommand(), args)).Code); // EX_USAGE, as the other commands
 
     [Fact]
     public async Task Testkey_checks_the_published_record_against_the_key()
@@ -122,14 +122,14 @@ public sealed class KeyToolTests
 
         // An option without its value is a usage error, not "check the whole table"; a damaged table does not stop
         // a check that names its key file.
-        Assert.Equal(2, (await Run(new TestKeyCommand(), ["--config", config, "--domain"])).Code);
+        Assert.Equal(64, (await Run(new TestKeyCommand(), ["--config", config, "--domain"])).Code);
         File.WriteAllText(config, """{ "Keys": { "Table": [ { "Domain": "bad domain", "Selector": "s", "KeyFile": "k" } ] } }""");
         var named = await Run(new TestKeyCommand(), ["--config", config, "--domain", "example.com", "--selector", "good", "--key", dir["good.key.pem"], .. ns]);
         Assert.True(named.Code == 0, named.Err);
 
         File.WriteAllText(config, """{ "Keys": { "Table": [] } }""");
         Assert.Equal(2, (await Run(new TestKeyCommand(), ["--config", config, .. ns])).Code);
-        Assert.Equal(2, (await Run(new TestKeyCommand(), ["--config", config, "--domain", "example.com", .. ns])).Code);
+        Assert.Equal(64, (await Run(new TestKeyCommand(), ["--config", config, "--domain", "example.com", .. ns])).Code); // --selector missing: usage
 
         File.SetUnixFileMode(dir["good.key.pem"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
         var loose = await Run(new TestKeyCommand(), ["--domain", "example.com", "--selector", "good", "--key", dir["good.key.pem"], .. ns]);

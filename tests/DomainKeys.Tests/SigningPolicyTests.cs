@@ -165,6 +165,9 @@ public sealed class SigningPolicyTests
     [InlineData("ExternalHosts", "10.0.0.0/33", "DomainKeys:ExternalHosts: \"10.0.0.0/33\" is not an address, a network (CIDR) or a host name")]
     [InlineData("InternalHosts", "!192.0.2.0/24x", "DomainKeys:InternalHosts: \"192.0.2.0/24x\" is not an address, a network (CIDR) or a host name")]
     [InlineData("Domains", "/nonexistent/domains", "DomainKeys:Domains: cannot read the domain list /nonexistent/domains")]
+    // IPAddress reads "10" as 0.0.0.10: "10/8" was 0.0.0.0/8, and mail from 10.x was silently not signed.
+    [InlineData("InternalHosts", "10/8", "DomainKeys:InternalHosts: \"10/8\": write the network's address in full")]
+    [InlineData("PeerHosts", "172.16/255.240.0.0", "DomainKeys:PeerHosts: \"172.16/255.240.0.0\": write the network's address in full")]
     public void A_bad_list_stops_the_configuration_with_its_key_named(string key, string value, string expected)
     {
         var e = Assert.Throws<InvalidOperationException>(() => FilterFactory.Create(new InMemoryDnsResolver(), new TestKeyTable(),

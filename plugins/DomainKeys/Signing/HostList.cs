@@ -52,6 +52,11 @@ internal sealed class HostList
         // A zone ("fe80::1%eth0") says which link, not which address: the address alone is matched.
         if (spec.IndexOf('%') is > 0 and var zone && IPAddress.TryParse(spec[..zone], out var zoned) && zoned.AddressFamily == AddressFamily.InterNetworkV6)
             spec = spec[..zone];
+        if (spec.IndexOf('/') is > 0 and var slash && IPAddress.TryParse(spec[..slash], out var start)
+            && start.AddressFamily == AddressFamily.InterNetwork && spec[..slash].Count(c => c == '.') != 3)
+            // IPAddress, as inet_aton, reads "10" as 0.0.0.10: "10/8" would be 0.0.0.0/8 and mail from 10.x silently
+            // unsigned (or not exempted). dk-filter read it the same way; a clear refusal serves better.
+            throw new InvalidOperationException($"DomainKeys:{key}: \"{spec}\": write the network's address in full (as in 10.0.0.0/8)");
         if (IPNetwork.TryParse(spec, out var network))
             entries.Add((negated, network, null));
         else if (NetmaskNetwork(spec) is { } masked)

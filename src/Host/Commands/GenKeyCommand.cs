@@ -52,24 +52,24 @@ public sealed class GenKeyCommand : ICliCommand
             {
                 stderr.WriteLine($"milters genkey: {e.Message}");
                 stderr.WriteLine(Usage);
-                return Task.FromResult(2);
+                return Task.FromResult(CommandLineApp.ExitUsage);
             }
         }
         if (domain is null || selector is null)
         {
             stderr.WriteLine("milters genkey: --domain and --selector are required");
             stderr.WriteLine(Usage);
-            return Task.FromResult(2);
+            return Task.FromResult(CommandLineApp.ExitUsage);
         }
         if (bits < MinimumBits || bits > MaximumBits)
         {
             stderr.WriteLine($"milters genkey: --bits must be between {MinimumBits} and {MaximumBits}");
-            return Task.FromResult(2);
+            return Task.FromResult(CommandLineApp.ExitUsage);
         }
         if (selector.Contains('/') || selector.Contains('\\') || selector.StartsWith('.'))
         {
             stderr.WriteLine($"milters genkey: \"{selector}\" is not a selector (a DNS label sequence)");
-            return Task.FromResult(2);
+            return Task.FromResult(CommandLineApp.ExitUsage);
         }
 
         Directory.CreateDirectory(outDir!);

@@ -35,7 +35,7 @@ public sealed class TestKeyCommand : ICliCommand
         catch (StartupException e)
         {
             stderr.WriteLine($"milters testkey: {e.Message}");
-            return 2;
+            return CommandLineApp.ExitUsage;
         }
         string? domain = null, selector = null, keyFile = null;
         for (var i = 0; i < rest.Count; i++)
@@ -51,7 +51,7 @@ public sealed class TestKeyCommand : ICliCommand
                 default:
                     stderr.WriteLine($"milters testkey: unknown option {arg}");
                     stderr.WriteLine(Usage);
-                    return 2;
+                    return CommandLineApp.ExitUsage;
             }
         }
         if (commandLine.Help) { stdout.WriteLine(Usage); return 0; }
@@ -61,7 +61,7 @@ public sealed class TestKeyCommand : ICliCommand
         {
             stderr.WriteLine("milters testkey: --domain and --selector go together (or give neither to check the key table)");
             stderr.WriteLine(Usage);
-            return 2;
+            return CommandLineApp.ExitUsage;
         }
 
         DnsOptions dnsOptions;
