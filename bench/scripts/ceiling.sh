@@ -5,6 +5,9 @@
 # WARMUP messages first (the JIT's tiering takes the first ~15,000 messages of a fresh .NET process), then
 # ROUNDS rounds of COUNT messages with one connection per message and on persistent connections, c=8, 4 KB, TCP.
 # CPU = utime+stime of the filter process (/proc), context switches summed over its threads.
+# The filters take turns round by round, and `openssl speed` is measured again at the start of every round: this
+# machine's speed drifts by several per cent within minutes, and a ceiling measured once at the start and filters
+# measured one after the other put that drift into the percentages.
 #   bench/scripts/ceiling.sh                      # Milters, null milter, C signing milter, OpenDKIM
 #   BASELINE=/path/to/old/milters bench/scripts/ceiling.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,28 +21,31 @@ prepare
 build_c_milter
 
 ticks=$(getconf CLK_TCK)
-rsa=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}')
-log "RSA-2048 signatures per CPU-second (openssl speed): $rsa"
+RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
+rsa_now() { openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $6}'; }
 
 switches_of() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 
-# measure LABEL PID SOCKET HEADER
+# warm_up SOCKET
+warm_up() {
+  "$LOADGEN" --socket "$1" --connections 8 --count "$WARMUP" --quiet >/dev/null
+  "$LOADGEN" --socket "$1" --connections 8 --count "$WARMUP" --per-connection 0 --quiet >/dev/null
+}
+
+# measure LABEL PID SOCKET HEADER ROUND: both connection modes once, against the round's $rsa
 measure() {
-  local label=$1 pid=$2 socket=$3 header=$4 mode round c0 c1 s0 s1 out rate
-  "$LOADGEN" --socket "$socket" --connections 8 --count "$WARMUP" --quiet >/dev/null
-  "$LOADGEN" --socket "$socket" --connections 8 --count "$WARMUP" --per-connection 0 --quiet >/dev/null
-  for round in $(seq 1 "$ROUNDS"); do
-    for mode in 1 0; do
-      c0=$(cpu_of "$pid"); s0=$(switches_of "$pid")
-      out=$("$LOADGEN" --socket "$socket" --connections 8 --count "$COUNT" --per-connection "$mode" --expect-header "$header" --quiet --json - | grep '^{')
-      c1=$(cpu_of "$pid"); s1=$(switches_of "$pid")
-      rate=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["okPerSecond"])')
-      python3 - "$label" "$mode" "$round" "$COUNT" "$c0" "$c1" "$s0" "$s1" "$ticks" "$rsa" "$rate" "$OUTFILE" <<'PY'
+  local label=$1 pid=$2 socket=$3 header=$4 round=$5 mode c0 c1 s0 s1 out rate
+  for mode in 1 0; do
+    c0=$(cpu_of "$pid"); s0=$(switches_of "$pid")
+    out=$("$LOADGEN" --socket "$socket" --connections 8 --count "$COUNT" --per-connection "$mode" --expect-header "$header" --quiet --json - | grep '^{')
+    c1=$(cpu_of "$pid"); s1=$(switches_of "$pid")
+    rate=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["okPerSecond"])')
+    python3 - "$label" "$mode" "$round" "$COUNT" "$c0" "$c1" "$s0" "$s1" "$ticks" "$rsa" "$rate" "$OUTFILE" "$RUN_ID" <<'PY'
 import json, sys, os
-label, mode, rnd, n, c0, c1, s0, s1, ticks, rsa, rate, outfile = sys.argv[1:]
+label, mode, rnd, n, c0, c1, s0, s1, ticks, rsa, rate, outfile, run = sys.argv[1:]
 n = int(n); cpu = (float(c1) - float(c0)) / float(ticks)
 ms = cpu * 1000 / n; per_cpu_s = n / cpu if cpu else 0
-row = dict(label=label, connections="one per message" if mode == "1" else "persistent", round=int(rnd), messages=n,
+row = dict(run=run, label=label, connections="one per message" if mode == "1" else "persistent", round=int(rnd), messages=n,
            cpuMsPerMessage=round(ms, 4), messagesPerCpuSecond=round(per_cpu_s),
            fractionOfRsaCeiling=round(per_cpu_s / float(rsa), 3) if label != "null milter" else None,
            contextSwitchesPerMessage=round((int(s1) - int(s0)) / n, 2), rsaSignsPerCpuSecond=float(rsa),
@@ -49,7 +55,6 @@ print(f"[ceiling] {label:18} {row['connections']:16} round {rnd}: {ms:.3f} ms CP
       + f"; {row['contextSwitchesPerMessage']} context switches/message; {float(rate):,.0f} msg/s closed loop")
 with open(outfile, 'a') as f: f.write(json.dumps(row) + "\n")
 PY
-    done
   done
 }
 
@@ -59,12 +64,36 @@ write_milters_config ceiling "inet:$MILTERS_PORT@127.0.0.1" '["DomainKeys"]'
 start_milters ceiling
 start_opendkim od-tcp tcp s "$OD_PORT"
 trap 'kill $null_pid $c_sign_pid 2>/dev/null; stop_milters ceiling; stop_milters ceiling-before; stop_opendkim od-tcp' EXIT
-measure "null milter" "$null_pid" "inet:$NULL_PORT@127.0.0.1" X-Null
-measure "C signing milter" "$c_sign_pid" "inet:$C_SIGN_PORT@127.0.0.1" X-Null
-measure Milters "$(cat "$WORK/ceiling/milters.pid")" "inet:$MILTERS_PORT@127.0.0.1" DomainKey-Signature
 if [ -n "$BASELINE" ]; then
   write_milters_config ceiling-before "inet:$BASELINE_PORT@127.0.0.1" '["DomainKeys"]'
   start_milters ceiling-before "$BASELINE"
-  measure "Milters (before)" "$(cat "$WORK/ceiling-before/milters.pid")" "inet:$BASELINE_PORT@127.0.0.1" DomainKey-Signature
 fi
-COUNT=1000 ROUNDS=1 WARMUP=300 measure OpenDKIM "$(cat "$WORK/od-tcp/opendkim.pid")" "inet:$OD_PORT@127.0.0.1" DKIM-Signature
+warm_up "inet:$NULL_PORT@127.0.0.1"
+warm_up "inet:$C_SIGN_PORT@127.0.0.1"
+warm_up "inet:$MILTERS_PORT@127.0.0.1"
+[ -z "$BASELINE" ] || warm_up "inet:$BASELINE_PORT@127.0.0.1"
+for round in $(seq 1 "$ROUNDS"); do
+  rsa=$(rsa_now)
+  log "round $round: RSA-2048 signatures per CPU-second (openssl speed): $rsa"
+  measure "null milter" "$null_pid" "inet:$NULL_PORT@127.0.0.1" X-Null "$round"
+  measure "C signing milter" "$c_sign_pid" "inet:$C_SIGN_PORT@127.0.0.1" X-Null "$round"
+  measure Milters "$(cat "$WORK/ceiling/milters.pid")" "inet:$MILTERS_PORT@127.0.0.1" DomainKey-Signature "$round"
+  [ -z "$BASELINE" ] || measure "Milters (before)" "$(cat "$WORK/ceiling-before/milters.pid")" "inet:$BASELINE_PORT@127.0.0.1" DomainKey-Signature "$round"
+done
+COUNT=1000 WARMUP=300 warm_up "inet:$OD_PORT@127.0.0.1"
+rsa=$(rsa_now)
+COUNT=1000 measure OpenDKIM "$(cat "$WORK/od-tcp/opendkim.pid")" "inet:$OD_PORT@127.0.0.1" DKIM-Signature 1
+
+# Per round, Milters against the C signing milter of the same round (the ratio this machine's drift leaves alone).
+python3 - "$OUTFILE" "$RUN_ID" <<'PY'
+import json, sys
+rows = [r for r in map(json.loads, open(sys.argv[1])) if r.get("run") == sys.argv[2]]
+for label in ("Milters", "Milters (before)"):
+    for mode in ("one per message", "persistent"):
+        pairs = [(m, c) for m in rows for c in rows if m["label"] == label and c["label"] == "C signing milter"
+                 and m["connections"] == c["connections"] == mode and m["round"] == c["round"]]
+        if pairs:
+            print(f"[ceiling] {label} / C signing milter, {mode}: "
+                  + ", ".join(f"{c['cpuMsPerMessage'] / m['cpuMsPerMessage']:.2f} (round {m['round']}: "
+                              f"{m['fractionOfRsaCeiling'] * 100:.0f} % against {c['fractionOfRsaCeiling'] * 100:.0f} %)" for m, c in pairs))
+PY
