@@ -11,7 +11,7 @@ public static class ConfigurationLint
 {
     private static readonly Dictionary<string, string[]?> HostSections = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["Listen"] = ["Socket", "UnixSocketMode", "AllowedClients", "Backlog", "DrainTimeout", "MaxConnections", "InlineCompletions"],
+        ["Listen"] = ["Socket", "UnixSocketMode", "AllowedClients", "Backlog", "DrainTimeout", "MaxConnections", "InlineCompletions", "EventLoops"],
         ["Plugins"] = ["Directory", "Order"],
         ["Dns"] = ["Servers", "Timeout", "Retries", "UseCache", "CacheMegabytes"],
         ["Keys"] = ["Strict", "Table", "MultipleSignatures"],

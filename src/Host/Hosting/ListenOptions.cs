@@ -19,6 +19,17 @@ public sealed record ListenOptions(
     /// <summary>Listen:MaxConnections: conversations served at once; more are closed at accept with one log line per burst.</summary>
     public int MaxConnections { get; init; } = DefaultMaxConnections;
 
+    /// <summary>
+    /// Listen:EventLoops: threads of our own that accept and serve the connections, each with its own epoll set
+    /// (EventLoops/EventLoop.cs). Default one per core on Linux; 0 (and any other system) serves them with .NET's sockets
+    /// instead, as does Listen:InlineCompletions=false (for plugins that block their thread). Read at start only.
+    /// </summary>
+    public int EventLoops { get; init; }
+
+    /// <summary>What Listen:EventLoops is when not set.</summary>
+    public static int DefaultEventLoops(bool inlineCompletions) =>
+        OperatingSystem.IsLinux() && inlineCompletions ? Environment.ProcessorCount : 0;
+
     public static ListenOptions FromConfiguration(IConfiguration configuration)
     {
         var section = configuration.GetSection("Listen");
@@ -34,7 +45,10 @@ public sealed record ListenOptions(
         var backlog = ConfigValues.ReadInt(section, "Backlog", 128, 1, 65535);
         var drain = ConfigValues.ReadTime(section, "DrainTimeout", TimeSpan.FromSeconds(30));
         var max = ConfigValues.ReadInt(section, "MaxConnections", DefaultMaxConnections, 1, 1_000_000);
-        return new ListenOptions(spec, (UnixFileMode)mode, allow, backlog, drain) { MaxConnections = max };
+        var loops = ConfigValues.ReadInt(section, "EventLoops", DefaultEventLoops(ConfigValues.ReadBool(section, "InlineCompletions", true)), 0, 1024);
+        if (loops > 0 && !OperatingSystem.IsLinux())
+            throw new StartupException("Listen:EventLoops: the event loops use Linux's epoll; set 0 on this system");
+        return new ListenOptions(spec, (UnixFileMode)mode, allow, backlog, drain) { MaxConnections = max, EventLoops = loops };
     }
 
     private static bool TryParseOctal(string text, out int mode)

@@ -53,9 +53,10 @@ public sealed partial class MilterListener : BackgroundService
 
     public int ActiveConnections => connections.Count;
 
-    private sealed class Connection(Socket socket)
+    private sealed class Connection(Action abort)
     {
-        public Socket Socket { get; } = socket;
+        /// <summary>Ends the connection from outside (the drain time-out): the conversation sees EOF or an error.</summary>
+        public Action Abort { get; } = abort;
         public Task Task { get; set; } = Task.CompletedTask;
     }
 
@@ -75,6 +76,11 @@ public sealed partial class MilterListener : BackgroundService
         Bind();
         handler ??= services.GetRequiredService<IMilterConnectionHandler>();
         var socket = listenSocket!;
+        if (options.EventLoops > 0)
+        {
+            await ServeOnEventLoopsAsync(socket, stoppingToken).ConfigureAwait(false);
+            return;
+        }
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -110,25 +116,61 @@ public sealed partial class MilterListener : BackgroundService
         await DrainAsync().ConfigureAwait(false);
     }
 
-    private void Admit(Socket accepted, CancellationToken stoppingToken)
+    /// <summary>
+    /// Listen:EventLoops: our own epoll loops accept and serve the connections (EventLoops/EventLoop.cs); shutdown stops
+    /// them accepting, closes the listener and drains as the accept loop below does.
+    /// </summary>
+    private async Task ServeOnEventLoopsAsync(Socket socket, CancellationToken stoppingToken)
     {
-        string peer;
+        socket.Blocking = false; // accept4 answers EAGAIN once the backlog is empty
+        var loops = new EventLoops.EventLoop[options.EventLoops];
+        for (var i = 0; i < loops.Length; i++)
+            loops[i] = new EventLoops.EventLoop((int)socket.Handle, options.Socket.IsTcp, $"milters loop {i}",
+                (connection, remote) => AdmitOnLoop(connection, remote, stoppingToken), logger);
+        foreach (var loop in loops) loop.Start();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+        // The listener is closed only once no loop can call accept4 on its descriptor any more.
+        await Task.WhenAll(loops.Select(l => l.StopAcceptingAsync())).ConfigureAwait(false);
+        socket.Dispose();
+        if (options.Socket.Kind == SocketKind.Unix) TryDeleteSocketFile(options.Socket.Path!);
+        await DrainAsync().ConfigureAwait(false);
+        foreach (var loop in loops) loop.Stop();
+    }
+
+    private bool AdmitOnLoop(EventLoops.LoopConnection accepted, IPEndPoint? remote, CancellationToken stoppingToken)
+    {
+        if (!TryAdmit(remote, out var peer)) return false;
+        var id = Interlocked.Increment(ref nextId);
+        var connection = new Connection(accepted.Abort);
+        connections[id] = connection;
+        connection.Task = ConverseAsync(accepted, accepted, id, peer, stoppingToken);
+        return true;
+    }
+
+    /// <summary>Listen:AllowedClients and MaxConnections (of the current generation), with their log lines; the peer as logged.</summary>
+    private bool TryAdmit(IPEndPoint? remote, out string peer)
+    {
         var admission = Admission;
         if (options.Socket.IsTcp)
         {
-            var remote = (IPEndPoint)accepted.RemoteEndPoint!;
+            if (remote is null)
+            {
+                // A TCP peer without an address we can read cannot be checked against Listen:AllowedClients.
+                LogRefused("(unknown address)", options.Socket.Text);
+                peer = "(unknown address)";
+                return false;
+            }
             var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
             peer = remote.AddressFamily == AddressFamily.InterNetworkV6 && !remote.Address.IsIPv4MappedToIPv6 ? $"[{address}]:{remote.Port}" : $"{address}:{remote.Port}";
             if (!admission.AllowedClients.Allows(remote.Address))
             {
                 LogRefused(peer, options.Socket.Text);
-                accepted.Dispose();
-                return;
+                return false;
             }
-            // Everything answering one command leaves in one write; without NODELAY, Nagle + delayed ACK
-            // would hold the end-of-message reply back ~40 ms (libmilter's well-known loss). On Linux the
-            // socket has it from the listener already (SocketBinder).
-            if (!SocketBinder.AcceptedSocketsInheritNoDelay) accepted.NoDelay = true;
         }
         else
         {
@@ -149,27 +191,46 @@ public sealed partial class MilterListener : BackgroundService
                 Interlocked.Add(ref refusedSinceLog, -refused);
                 LogTooManyConnections(peer, admission.MaxConnections, refused);
             }
+            return false;
+        }
+        return true;
+    }
+
+    private void Admit(Socket accepted, CancellationToken stoppingToken)
+    {
+        if (!TryAdmit(options.Socket.IsTcp ? (IPEndPoint)accepted.RemoteEndPoint! : null, out var peer))
+        {
             accepted.Dispose();
             return;
         }
+        // Everything answering one command leaves in one write; without NODELAY, Nagle + delayed ACK
+        // would hold the end-of-message reply back ~40 ms (libmilter's well-known loss). On Linux the
+        // socket has it from the listener already (SocketBinder).
+        if (options.Socket.IsTcp && !SocketBinder.AcceptedSocketsInheritNoDelay) accepted.NoDelay = true;
 
         var id = Interlocked.Increment(ref nextId);
-        var connection = new Connection(accepted);
+        var connection = new Connection(() =>
+        {
+            try { accepted.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+            accepted.Dispose();
+        });
         connections[id] = connection;
         // Started here rather than through Task.Run: the conversation runs on this thread until its first read
         // waits (usually at once: the MTA has sent nothing yet, or only its option negotiation), which saves a
         // thread-pool hand-off per connection. Registered first, so its own removal cannot come before it.
-        connection.Task = ConverseAsync(accepted, id, peer, stoppingToken);
+        // The stream does not own the socket: closing it without shutdown(2) first sends the same FIN with one
+        // system call fewer per connection.
+        Stream stream = options.Socket.IsTcp ? new QuickAckNetworkStream(accepted) : new NetworkStream(accepted, ownsSocket: false);
+        connection.Task = ConverseAsync(stream, accepted, id, peer, stoppingToken);
     }
 
-    private async Task ConverseAsync(Socket accepted, long id, string peer, CancellationToken stoppingToken)
+    /// <param name="owner">Closed when the conversation ends (the socket, or the event loop's connection itself).</param>
+    private async Task ConverseAsync(Stream stream, IDisposable owner, long id, string peer, CancellationToken stoppingToken)
     {
         try
         {
-            // The stream does not own the socket: closing it here without shutdown(2) first sends the same FIN
-            // with one system call fewer per connection.
-            await using var stream = options.Socket.IsTcp ? new QuickAckNetworkStream(accepted) : new NetworkStream(accepted, ownsSocket: false);
-            await handler!.HandleAsync(stream, peer, stoppingToken).ConfigureAwait(false);
+            await using (stream)
+                await handler!.HandleAsync(stream, peer, stoppingToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -183,7 +244,7 @@ public sealed partial class MilterListener : BackgroundService
         }
         finally
         {
-            accepted.Dispose();
+            owner.Dispose();
             connections.TryRemove(id, out _);
         }
     }
@@ -198,11 +259,7 @@ public sealed partial class MilterListener : BackgroundService
 
         var left = connections.Values.ToArray();
         LogDrainTimedOut(left.Length);
-        foreach (var c in left)
-        {
-            try { c.Socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-            c.Socket.Dispose();
-        }
+        foreach (var c in left) c.Abort();
         await Task.WhenAny(Task.WhenAll(left.Select(c => c.Task)), Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
     }
 

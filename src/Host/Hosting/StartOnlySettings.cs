@@ -15,7 +15,7 @@ public static class StartOnlySettings
     /// <summary>Single keys read once at start; Listen:Socket has a warning of its own, AllowedClients and MaxConnections follow a reload.</summary>
     private static readonly string[] Keys =
     [
-        "Listen:UnixSocketMode", "Listen:Backlog", "Listen:DrainTimeout", "Listen:InlineCompletions",
+        "Listen:UnixSocketMode", "Listen:Backlog", "Listen:DrainTimeout", "Listen:InlineCompletions", "Listen:EventLoops",
         "Logging:Syslog", "Logging:SyslogSocket", "Logging:SyslogIdentity",
     ];
 

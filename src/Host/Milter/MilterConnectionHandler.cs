@@ -134,7 +134,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                         // Short work (a verification) too: kept on the socket thread, it saved 15 % CPU one connection
                         // per message, but on persistent connections one connection's messages then followed each
                         // other while the thread's other connections waited, up to 100 ms (0g).
-                        if (frame.Command == MilterCommand.EndOfMessage && OffloadEndOfMessage && Volatile.Read(ref conversations) > 1)
+                        // A connection of our own event loops (Listen:EventLoops) stays on its loop, as a C milter's
+                        // process per core does: the loops take new connections only when free (docs/BENCHMARKS.md 0k).
+                        if (frame.Command == MilterCommand.EndOfMessage && OffloadEndOfMessage && connection is not IRunsOnItsEventLoop
+                            && Volatile.Read(ref conversations) > 1)
                             await Task.Yield();
                         if (frame.Command == MilterCommand.EndOfMessage) answering = session.Context.QueueId;
                         var handling = session.HandleAsync(frame, replies);

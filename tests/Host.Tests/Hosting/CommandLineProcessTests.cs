@@ -154,7 +154,7 @@ public class CommandLineProcessTests : IDisposable
             "warning: unknown setting Milter:MaxHeader (known in Milter: MaxFrameSize, MaxHeaders, MaxHeaderLength, MaxHeaderBytes, MaxRecipients, MaxCommandLength, MaxMacros, MaxMacroBytes, ConnectionTimeout, ProgressInterval)",
             "warning: unknown setting Metrics:Interval (known in Metrics: SummaryInterval)",
             "warning: unknown setting Logging:LogLevels (known in Logging: LogLevel, Syslog, SyslogSocket, SyslogIdentity, Console)",
-            "warning: unknown setting Listen:Sockett (known in Listen: Socket, UnixSocketMode, AllowedClients, Backlog, DrainTimeout, MaxConnections, InlineCompletions)",
+            "warning: unknown setting Listen:Sockett (known in Listen: Socket, UnixSocketMode, AllowedClients, Backlog, DrainTimeout, MaxConnections, InlineCompletions, EventLoops)",
             "warning: section \"DomainKeys\" is not read: no host setting and no plugin in Plugins:Order has that name",
         ], warnings.Order(StringComparer.Ordinal).Reverse());
     }

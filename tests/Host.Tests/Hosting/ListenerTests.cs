@@ -19,6 +19,9 @@ public class ListenerTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
+    /// <summary>Listen:EventLoops of the listener under test: 0 is .NET's sockets; <see cref="ListenerOnEventLoopsTests"/> runs every test on two loops.</summary>
+    protected virtual int EventLoops => 0;
+
     /// <summary>Greets with "hello PEER\n", then waits for EOF or shutdown; on shutdown finishes with "bye\n".</summary>
     private sealed class RecordingHandler : IMilterConnectionHandler
     {
@@ -36,6 +39,7 @@ public class ListenerTests : IDisposable
             {
                 Peers.Add(peerDescription);
                 if (connection is NetworkStream ns && ns.Socket.ProtocolType == ProtocolType.Tcp) NoDelay.Add(ns.Socket.NoDelay);
+                if (connection is Milters.Host.Hosting.EventLoops.LoopConnection loop && peerDescription.Contains(':')) NoDelay.Add(loop.NoDelay);
                 await connection.WriteAsync(Encoding.ASCII.GetBytes($"hello {peerDescription}\n"));
                 var buffer = new byte[16];
                 var read = connection.ReadAsync(buffer).AsTask();
@@ -62,7 +66,7 @@ public class ListenerTests : IDisposable
     private MilterListener Listener(SocketSpec spec, ClientAllowList? allow = null, UnixFileMode mode = (UnixFileMode)0x1B0, TimeSpan? drain = null)
     {
         var services = new ServiceCollection().AddSingleton<IMilterConnectionHandler>(handler).BuildServiceProvider();
-        var options = new ListenOptions(spec, mode, allow ?? ClientAllowList.LoopbackOnly, 64, drain ?? TimeSpan.FromSeconds(10));
+        var options = new ListenOptions(spec, mode, allow ?? ClientAllowList.LoopbackOnly, 64, drain ?? TimeSpan.FromSeconds(10)) { EventLoops = EventLoops };
         return new MilterListener(options, services, logs.CreateLogger<MilterListener>());
     }
 
@@ -285,4 +289,11 @@ public class ListenerTests : IDisposable
         var e = Assert.Throws<StartupException>(listener.Bind);
         Assert.Equal($"cannot listen on unix:{path}: directory {dir["nope"]} does not exist", e.Message);
     }
+}
+
+/// <summary>Every listener test again with the connections accepted and served by two of our own event loops.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ListenerOnEventLoopsTests : ListenerTests
+{
+    protected override int EventLoops => 2;
 }

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using static Milters.Host.Hosting.EventLoops.LinuxSockets;
+
+namespace Milters.Host.Hosting.EventLoops;
+
+/// <summary>
+/// One thread with its own epoll set (Listen:EventLoops, one per core by default): it accepts from the shared listening
+/// socket when it is free to (EPOLLEXCLUSIVE wakes one waiting loop per connection, so a busy loop leaves new
+/// connections to an idle one) and runs each conversation it accepted on itself, from one command to the next and
+/// through end of message — the model of a C milter with one single-threaded process per core, inside one process.
+/// .NET's sockets instead give accepted sockets to their epoll threads in turn, whatever their load, and a signature
+/// made there holds up that thread's other connections unless it is handed to the pool, which costs a thread wake-up
+/// per message (docs/BENCHMARKS.md 0k: the loops use less CPU per message, serve more messages per second and have
+/// the shorter tail at half load). Work a plugin awaits (DNS) resumes where its answer arrives, as before; the
+/// conversation comes back to its loop at its next read that has to wait.
+/// </summary>
+internal sealed class EventLoop
+{
+    /// <summary>A listener readiness in the epoll data (connections carry their GCHandle, never 0).</summary>
+    private const ulong ListenerToken = 0;
+    private static readonly TimeSpan AcceptPause = TimeSpan.FromMilliseconds(100);
+
+    private readonly int listenFd;
+    private readonly bool tcp;
+    private readonly Func<LoopConnection, System.Net.IPEndPoint?, bool> admit;
+    private readonly ILogger logger;
+    private readonly ConcurrentQueue<LoopConnection> closed = new();
+    private readonly Thread thread;
+    private readonly TaskCompletionSource stoppedAccepting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool accepting = true;
+    private volatile bool running = true;
+    private bool listening;
+    private long resumeAcceptAt;
+
+    /// <param name="admit">Called on the loop's thread for each accepted connection with its peer; false: refused (closed).</param>
+    public EventLoop(int listenFd, bool tcp, string name, Func<LoopConnection, System.Net.IPEndPoint?, bool> admit, ILogger logger)
+    {
+        this.listenFd = listenFd;
+        this.tcp = tcp;
+        this.admit = admit;
+        this.logger = logger;
+        Epoll = epoll_create1(EpollCloexec);
+        if (Epoll < 0) throw new StartupException($"Listen:EventLoops: epoll_create1: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(LastError)}");
+        thread = new Thread(Run) { IsBackground = true, Name = name };
+    }
+
+    public int Epoll { get; }
+
+    public void Start()
+    {
+        Listen();
+        thread.Start();
+    }
+
+    /// <summary>No more connections (shutdown); the ones it serves go on. Completes once the loop has let go of the listener.</summary>
+    public Task StopAcceptingAsync()
+    {
+        accepting = false;
+        return stoppedAccepting.Task;
+    }
+
+    /// <summary>After the drain: the thread ends within its wait (half a second).</summary>
+    public void Stop() => running = false;
+
+    /// <summary>A connection closed (any thread): its handle is freed by the loop once no readiness of it can be in hand.</summary>
+    public void Forget(LoopConnection connection) => closed.Enqueue(connection);
+
+    private void Listen()
+    {
+        var ev = new EpollEvent { Events = EpollIn | EpollExclusive, Data = ListenerToken };
+        if (epoll_ctl(Epoll, EpollCtlAdd, listenFd, ref ev) != 0)
+            throw new StartupException($"Listen:EventLoops: epoll_ctl on the listening socket: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(LastError)}");
+        listening = true;
+    }
+
+    private void Unlisten()
+    {
+        var ev = new EpollEvent();
+        epoll_ctl(Epoll, EpollCtlDel, listenFd, ref ev);
+        listening = false;
+    }
+
+    private void Run()
+    {
+        var events = new EpollEvent[128];
+        while (running)
+        {
+            if (!accepting)
+            {
+                if (listening) Unlisten();
+                stoppedAccepting.TrySetResult();
+            }
+            if (!listening && accepting && resumeAcceptAt != 0 && Environment.TickCount64 >= resumeAcceptAt)
+            {
+                resumeAcceptAt = 0;
+                Listen();
+            }
+            var n = epoll_wait(Epoll, ref events[0], events.Length, resumeAcceptAt != 0 ? (int)AcceptPause.TotalMilliseconds : 500);
+            for (var i = 0; i < n; i++)
+            {
+                try
+                {
+                    if (events[i].Data == ListenerToken)
+                    {
+                        if (accepting) AcceptAll();
+                    }
+                    else
+                    {
+                        LoopConnection.FromToken(events[i].Data).OnReady();
+                    }
+                }
+                catch (Exception e)
+                {
+                    // Our bug, in one conversation's continuation: the loop serves its other connections on.
+                    logger.LogError(e, "event loop: internal error");
+                }
+            }
+            // Every readiness of this batch has been handled: connections closed until now cannot appear again.
+            while (closed.TryDequeue(out var gone)) gone.FreeHandle();
+        }
+        stoppedAccepting.TrySetResult();
+        while (closed.TryDequeue(out var gone)) gone.FreeHandle();
+        close(Epoll);
+    }
+
+    private void AcceptAll()
+    {
+        Span<byte> address = stackalloc byte[128];
+        while (true)
+        {
+            var length = (uint)address.Length;
+            var fd = accept4(listenFd, ref address[0], ref length, SockNonBlock | SockCloexec);
+            if (fd < 0)
+            {
+                var error = LastError;
+                if (error == EAgain) return;
+                if (error is EIntr or ConnAborted) continue; // the client gave up before we took it
+                // EMFILE and friends: the listener stays readable, so stop watching it for a moment rather than spin.
+                logger.LogWarning("accept failed: {Error}; pausing {Pause} ms", System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error), AcceptPause.TotalMilliseconds);
+                Unlisten();
+                resumeAcceptAt = Environment.TickCount64 + (long)AcceptPause.TotalMilliseconds;
+                return;
+            }
+            var connection = new LoopConnection(fd, this, tcp);
+            var peer = tcp ? ToEndPoint(address[..(int)Math.Min(length, (uint)address.Length)]) : null;
+            if (!admit(connection, peer)) connection.Dispose();
+        }
+    }
+}
