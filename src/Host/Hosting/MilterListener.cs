@@ -127,6 +127,7 @@ public sealed partial class MilterListener : BackgroundService
         for (var i = 0; i < loops.Length; i++)
             loops[i] = new EventLoops.EventLoop((int)socket.Handle, options.Socket.IsTcp, $"milters loop {i}",
                 (connection, remote) => AdmitOnLoop(connection, remote, stoppingToken), logger);
+        foreach (var loop in loops) loop.Group = loops;
         foreach (var loop in loops) loop.Start();
         try
         {

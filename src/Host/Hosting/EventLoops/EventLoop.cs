@@ -47,6 +47,28 @@ internal sealed class EventLoop
 
     public int Epoll { get; }
 
+    /// <summary>Connections this loop serves now.</summary>
+    public int Connections => Volatile.Read(ref connections);
+
+    private int connections;
+
+    /// <summary>All the loops of the listener (set before they start): a new connection goes to the one serving fewest.</summary>
+    public EventLoop[] Group { get; set; } = [];
+
+    /// <summary>
+    /// This loop, unless another serves at least two connections fewer. Which loop accepts is the kernel's choice (a
+    /// free one), and on persistent connections that alone is not enough: eight connections opened at once were all
+    /// accepted by one loop and stayed there, one core doing the work of two. Moving every connection to the loop with
+    /// the fewest cost a thread wake-up per connection, which is what the loops are for avoiding.
+    /// </summary>
+    private EventLoop LeastBusy()
+    {
+        var best = this;
+        foreach (var loop in Group)
+            if (loop.Connections < best.Connections) best = loop;
+        return best.Connections + 2 <= Connections ? best : this;
+    }
+
     public void Start()
     {
         Listen();
@@ -64,7 +86,11 @@ internal sealed class EventLoop
     public void Stop() => running = false;
 
     /// <summary>A connection closed (any thread): its handle is freed by the loop once no readiness of it can be in hand.</summary>
-    public void Forget(LoopConnection connection) => closed.Enqueue(connection);
+    public void Forget(LoopConnection connection)
+    {
+        Interlocked.Decrement(ref connections);
+        closed.Enqueue(connection);
+    }
 
     private void Listen()
     {
@@ -142,7 +168,9 @@ internal sealed class EventLoop
                 resumeAcceptAt = Environment.TickCount64 + (long)AcceptPause.TotalMilliseconds;
                 return;
             }
-            var connection = new LoopConnection(fd, this, tcp);
+            var loop = LeastBusy();
+            Interlocked.Increment(ref loop.connections);
+            var connection = new LoopConnection(fd, loop, tcp);
             var peer = tcp ? ToEndPoint(address[..(int)Math.Min(length, (uint)address.Length)]) : null;
             if (!admit(connection, peer)) connection.Dispose();
         }
