@@ -120,7 +120,13 @@ internal sealed class EventLoop
             if (!listening && accepting && resumeAcceptAt != 0 && Environment.TickCount64 >= resumeAcceptAt)
             {
                 resumeAcceptAt = 0;
-                Listen();
+                try { Listen(); }
+                catch (StartupException e)
+                {
+                    // Never let the thread die: its connections, and the shutdown waiting for it, depend on it.
+                    logger.LogWarning("{Error}; trying again in {Pause} ms", e.Message, AcceptPause.TotalMilliseconds);
+                    resumeAcceptAt = Environment.TickCount64 + (long)AcceptPause.TotalMilliseconds;
+                }
             }
             var n = epoll_wait(Epoll, ref events[0], events.Length, resumeAcceptAt != 0 ? (int)AcceptPause.TotalMilliseconds : 500);
             for (var i = 0; i < n; i++)
