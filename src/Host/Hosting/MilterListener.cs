@@ -48,6 +48,17 @@ public sealed partial class MilterListener : BackgroundService
     /// </summary>
     private ListenOptions Admission => generations?.Generation.Listen ?? options;
 
+    /// <summary>
+    /// Descriptors the process keeps for itself beyond the MTA connections (the runtime, its libraries, DNS, the log):
+    /// ~210 at start here. Out of descriptors, the runtime aborts the whole process (an independent review: `ulimit -n
+    /// 1024` and 900 connections held open, exit 134), so connections are refused before that point instead.
+    /// </summary>
+    private const int ReservedDescriptors = 256;
+
+    /// <summary>The most connections the descriptor limit leaves room for (int.MaxValue: no limit known).</summary>
+    private static readonly int DescriptorRoom = EventLoops.LinuxSockets.DescriptorLimit() is { } limit
+        ? (int)Math.Clamp((long)Math.Min(limit, int.MaxValue) - ReservedDescriptors, 1, int.MaxValue) : int.MaxValue;
+
     /// <summary>The bound endpoint (the real port when the spec asked for one chosen by the system).</summary>
     public EndPoint? LocalEndPoint => listenSocket?.LocalEndPoint;
 
@@ -65,6 +76,8 @@ public sealed partial class MilterListener : BackgroundService
     {
         if (listenSocket is not null) return;
         listenSocket = SocketBinder.Bind(options, logger);
+        if (options.MaxConnections > DescriptorRoom)
+            LogDescriptorLimit(options.MaxConnections, DescriptorRoom + ReservedDescriptors, DescriptorRoom);
         if (options.Socket.IsTcp && !options.AllowedClients.IsExplicit && listenSocket.LocalEndPoint is IPEndPoint ep && !IPAddress.IsLoopback(ep.Address))
             LogOpenWithoutAllowList(options.Socket.Text);
         var where = options.Socket.IsTcp && options.Socket.Port == 0 ? $"{options.Socket.Text} (port {((IPEndPoint)listenSocket.LocalEndPoint!).Port})" : options.Socket.Text;
@@ -180,7 +193,8 @@ public sealed partial class MilterListener : BackgroundService
 
         // Resource bound: each conversation holds a socket, buffers and plugin state. Closing at once lets the
         // MTA apply its failure action (Postfix milter_default_action, Sendmail F=) instead of queueing on us.
-        if (connections.Count >= admission.MaxConnections)
+        var max = Math.Min(admission.MaxConnections, DescriptorRoom);
+        if (connections.Count >= max)
         {
             // Under sustained overload a slot frees and fills again many times a second: one line per interval with
             // the count, not one per freed slot (4,227 lines in 10 s before).
@@ -190,7 +204,7 @@ public sealed partial class MilterListener : BackgroundService
             if ((last == 0 || now - last >= (long)RefusalLogInterval.TotalMilliseconds) && Interlocked.CompareExchange(ref lastRefusalLog, now, last) == last)
             {
                 Interlocked.Add(ref refusedSinceLog, -refused);
-                LogTooManyConnections(peer, admission.MaxConnections, refused);
+                LogTooManyConnections(peer, max, refused);
             }
             return false;
         }
@@ -275,6 +289,9 @@ public sealed partial class MilterListener : BackgroundService
         listenSocket?.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listen:MaxConnections is {Max}, but this process may open only {Limit} descriptors (ulimit -n; LimitNOFILE= in a systemd unit): at most {Room} connections are served at once")]
+    private partial void LogDescriptorLimit(int max, long limit, int room);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "listening on {Socket}; allowed clients: {Allowed}")]
     private partial void LogListening(string socket, string allowed);

@@ -251,6 +251,48 @@ public class CommandLineProcessTests : IDisposable
         Assert.Contains("--nameserver HOST:PORT", result.StandardOutput);
     }
 
+    /// <summary>
+    /// An independent review: under `ulimit -n 1024` with the default MaxConnections (1000), 900 connections held open
+    /// ran the process out of descriptors and the runtime aborted it (exit 134). MaxConnections now fits the limit.
+    /// </summary>
+    [Fact]
+    public void MaxConnections_is_lowered_to_fit_the_descriptor_limit_with_a_warning()
+    {
+        var (file, prefix) = MilterProcess.HostCommand();
+        var psi = new System.Diagnostics.ProcessStartInfo("/bin/bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (string[])["-c", "ulimit -n 600 && exec \"$@\"", "bash", file, .. prefix, "--config", Config(), "--Listen:Socket=inet:0@127.0.0.1"])
+            psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        var listening = new ManualResetEventSlim();
+        void Read(string? line)
+        {
+            if (line is null) return;
+            lock (output) output.AppendLine(line);
+            if (line.Contains("listening on")) listening.Set();
+        }
+        process.OutputDataReceived += (_, e) => Read(e.Data);
+        process.ErrorDataReceived += (_, e) => Read(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            Assert.True(listening.Wait(TimeSpan.FromSeconds(60)), output.ToString());
+        }
+        finally
+        {
+            process.Kill();
+            process.WaitForExit();
+        }
+        Assert.Contains("Listen:MaxConnections is 1000, but this process may open only 600 descriptors", output.ToString());
+        Assert.Contains("at most 344 connections are served at once", output.ToString());
+    }
+
     [Fact]
     public void Runs_serves_and_exits_zero_on_sigterm()
     {

@@ -32,6 +32,8 @@ internal sealed class EventLoop
     private volatile bool running = true;
     private bool listening;
     private long resumeAcceptAt;
+    private long lastAcceptFailureLog;
+    private int failedAccepts;
 
     /// <param name="admit">Called on the loop's thread for each accepted connection with its peer; false: refused (closed).</param>
     public EventLoop(int listenFd, bool tcp, string name, Func<LoopConnection, System.Net.IPEndPoint?, bool> admit, ILogger logger)
@@ -169,7 +171,16 @@ internal sealed class EventLoop
                 if (error == EAgain) return;
                 if (error is EIntr or ConnAborted) continue; // the client gave up before we took it
                 // EMFILE and friends: the listener stays readable, so stop watching it for a moment rather than spin.
-                logger.LogWarning("accept failed: {Error}; pausing {Pause} ms", System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error), AcceptPause.TotalMilliseconds);
+                // One line per loop per 10 s with the count: under descriptor exhaustion this repeats every pause.
+                failedAccepts++;
+                var now = Environment.TickCount64;
+                if (lastAcceptFailureLog == 0 || now - lastAcceptFailureLog >= 10_000)
+                {
+                    logger.LogWarning("accept failed: {Error} ({Count} time(s) since the last such line); pausing {Pause} ms each time",
+                        System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error), failedAccepts, AcceptPause.TotalMilliseconds);
+                    lastAcceptFailureLog = now;
+                    failedAccepts = 0;
+                }
                 Unlisten();
                 resumeAcceptAt = Environment.TickCount64 + (long)AcceptPause.TotalMilliseconds;
                 return;

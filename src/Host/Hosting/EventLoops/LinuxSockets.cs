@@ -46,6 +46,23 @@ internal static class LinuxSockets
 
     public static int LastError => Marshal.GetLastPInvokeError();
 
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [DllImport("libc", SetLastError = true)] private static extern int getrlimit(int resource, ref RLimit limit);
+
+    /// <summary>RLIMIT_NOFILE as it stands (the runtime raises the soft limit to the hard one at start); null if unknown.</summary>
+    public static ulong? DescriptorLimit()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var limit = new RLimit();
+        return getrlimit(7 /* RLIMIT_NOFILE */, ref limit) == 0 ? limit.Current : null;
+    }
+
     /// <summary>TCP_QUICKACK (not sticky: asked again after every unanswered read); false on a kernel without it.</summary>
     public static bool QuickAck(int fd)
     {

@@ -27,6 +27,7 @@ internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventL
     private Memory<byte> readBuffer;
     private ReadOnlyMemory<byte> writeLeft;
     private CancellationTokenRegistration cancellation;
+    private long operations;
     private bool completing;
     private bool cancelledWhileCompleting;
     private CancellationToken cancelledBy;
@@ -80,8 +81,15 @@ internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventL
             core.Reset();
             pending = what;
             // May run Cancel at once (the token is cancelled already): the lock is re-entered and nothing is armed.
+            // The operation's number goes with its registration: a time-out of an earlier operation whose callback
+            // comes late must not cancel this one (an independent review, from reading the code).
+            var operation = ++operations;
             if (cancellationToken.CanBeCanceled)
-                cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((LoopConnection)state!).Cancel(token), this);
+                cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
+                {
+                    var (connection, operation) = ((LoopConnection, long))state!;
+                    connection.Cancel(operation, token);
+                }, (this, operation));
             if (pending == what) Arm(what == Pending.Read ? EpollIn : EpollOut);
             return null;
         }
@@ -156,11 +164,11 @@ internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventL
     }
 
     /// <summary>The idle time-out or shutdown: the waiting operation ends with OperationCanceledException.</summary>
-    private void Cancel(CancellationToken token)
+    private void Cancel(long operation, CancellationToken token)
     {
         lock (gate)
         {
-            if (pending == Pending.None) return;
+            if (pending == Pending.None || operation != operations) return;
             if (completing) { cancelledWhileCompleting = true; cancelledBy = token; return; }
             pending = Pending.None;
             cancellation = default;
@@ -178,7 +186,7 @@ internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventL
 
     private void EndCancelled(CancellationToken token) => core.SetException(new OperationCanceledException(token));
 
-    /// <summary>From another thread (the drain time-out): FIN and RST the connection; the conversation sees EOF or an error and ends itself.</summary>
+    /// <summary>From another thread (the drain time-out): shutdown(2) both ways; the conversation sees EOF or an error and ends itself.</summary>
     public void Abort()
     {
         lock (gate)
