@@ -12,7 +12,7 @@
  * the smallest signing milter there can be, a reference for the latency a real one could reach here
  * (bench/scripts/half-load.sh).
  *
- *   cc -O2 -o null-milter null-milter.c -lcrypto && ./null-milter PORT|/unix/path [KEY.pem [PROCESSES]]
+ *   cc -O2 -o null-milter null-milter.c -lcrypto && ./null-milter PORT|/unix/path [KEY.pem|- [PROCESSES]]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -103,7 +103,7 @@ int main(int argc, char **argv) {
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(where)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         if (bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1024)) { perror("bind/listen"); return 1; }
     }
-    if (argc > 2) {
+    if (argc > 2 && strcmp(argv[2], "-") != 0) { /* "-": no key, no signature (several null processes) */
         FILE *f = fopen(argv[2], "r");
         if (!f || !(key = PEM_read_PrivateKey(f, NULL, NULL, NULL))) { fprintf(stderr, "cannot read key %s\n", argv[2]); return 1; }
         fclose(f);
