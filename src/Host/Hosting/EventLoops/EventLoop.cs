@@ -19,9 +19,15 @@ internal sealed class EventLoop
 {
     /// <summary>A listener readiness in the epoll data (connections carry their GCHandle, never 0).</summary>
     private const ulong ListenerToken = 0;
+
+    /// <summary>The loop's own eventfd (a GCHandle is a pointer, never 1).</summary>
+    private const ulong WakeToken = 1;
     private static readonly TimeSpan AcceptPause = TimeSpan.FromMilliseconds(100);
 
     private readonly int listenFd;
+    private readonly int wakeFd;
+    private readonly Lock wakeLock = new();
+    private bool wakeClosed;
     private readonly bool tcp;
     private readonly Func<LoopConnection, System.Net.IPEndPoint?, bool> admit;
     private readonly ILogger logger;
@@ -44,6 +50,12 @@ internal sealed class EventLoop
         this.logger = logger;
         Epoll = epoll_create1(EpollCloexec);
         if (Epoll < 0) throw new StartupException($"Listen:EventLoops: epoll_create1: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(LastError)}");
+        // Stop and shutdown reach an idle loop at once instead of at the end of its wait: until every loop has let go of
+        // the listener it stays open, and connections queued in its backlog meanwhile were reset when it closed.
+        wakeFd = eventfd(0, EfdNonBlock | EfdCloexec);
+        var wake = new EpollEvent { Events = EpollIn, Data = WakeToken };
+        if (wakeFd < 0 || epoll_ctl(Epoll, EpollCtlAdd, wakeFd, ref wake) != 0)
+            throw new StartupException($"Listen:EventLoops: eventfd: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(LastError)}");
         thread = new Thread(Run) { IsBackground = true, Name = name };
     }
 
@@ -81,11 +93,27 @@ internal sealed class EventLoop
     public Task StopAcceptingAsync()
     {
         accepting = false;
+        Wake();
         return stoppedAccepting.Task;
     }
 
-    /// <summary>After the drain: the thread ends within its wait (half a second).</summary>
-    public void Stop() => running = false;
+    /// <summary>After the drain: the thread ends.</summary>
+    public void Stop()
+    {
+        running = false;
+        Wake();
+    }
+
+    /// <summary>Under the lock the loop closes the eventfd with: a write after the close could land on a reused descriptor.</summary>
+    private void Wake()
+    {
+        lock (wakeLock)
+        {
+            if (wakeClosed) return;
+            ulong one = 1;
+            write(wakeFd, ref one, sizeof(ulong));
+        }
+    }
 
     /// <summary>A connection closed (any thread): its handle is freed by the loop once no readiness of it can be in hand.</summary>
     public void Forget(LoopConnection connection)
@@ -139,6 +167,11 @@ internal sealed class EventLoop
                     {
                         if (accepting) AcceptAll();
                     }
+                    else if (events[i].Data == WakeToken)
+                    {
+                        ulong count = 0;
+                        read(wakeFd, ref count, sizeof(ulong));
+                    }
                     else
                     {
                         LoopConnection.FromToken(events[i].Data).OnReady();
@@ -156,6 +189,11 @@ internal sealed class EventLoop
         stoppedAccepting.TrySetResult();
         while (closed.TryDequeue(out var gone)) gone.FreeHandle();
         close(Epoll);
+        lock (wakeLock)
+        {
+            wakeClosed = true;
+            close(wakeFd);
+        }
     }
 
     private void AcceptAll()

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Milters.Host.Hosting.EventLoops;
 
 /// <summary>
-/// The few Linux calls the event loops make on their own (epoll, accept4, recv, send, shutdown, close, setsockopt), on
+/// The few Linux calls the event loops make on their own (epoll, eventfd, accept4, recv, send, shutdown, close, setsockopt), on
 /// raw descriptors: .NET's Socket registers every accepted socket with its own epoll threads, which is exactly what the
 /// loops exist to avoid (docs/BENCHMARKS.md 0k).
 /// </summary>
@@ -14,6 +14,7 @@ internal static class LinuxSockets
     public const int EpollCloexec = 0x80000, EpollCtlAdd = 1, EpollCtlDel = 2, EpollCtlMod = 3;
     public const uint EpollIn = 0x1, EpollOut = 0x4, EpollExclusive = 1u << 28, EpollOneShot = 1u << 30;
     public const int SockNonBlock = 0x800, SockCloexec = 0x80000, MsgNoSignal = 0x4000, ShutRdWr = 2;
+    public const int EfdNonBlock = 0x800, EfdCloexec = 0x80000;
     public const int EAgain = 11, EIntr = 4, ConnAborted = 103;
     private const int IpProtoTcp = 6, TcpQuickAck = 12; // linux/tcp.h
 
@@ -33,6 +34,9 @@ internal static class LinuxSockets
     [DllImport("libc", SetLastError = true)] public static extern nint send(int fd, ref byte buffer, nint length, int flags);
     [DllImport("libc", SetLastError = true)] public static extern int shutdown(int fd, int how);
     [DllImport("libc", SetLastError = true)] public static extern int close(int fd);
+    [DllImport("libc", SetLastError = true)] public static extern int eventfd(uint initialValue, int flags);
+    [DllImport("libc", SetLastError = true)] public static extern nint write(int fd, ref ulong value, nint length);
+    [DllImport("libc", SetLastError = true)] public static extern nint read(int fd, ref ulong value, nint length);
     [DllImport("libc", SetLastError = true)] private static extern int setsockopt(int fd, int level, int name, ref int value, uint length);
     [DllImport("libc", SetLastError = true)] private static extern int getsockopt(int fd, int level, int name, ref int value, ref uint length);
 
