@@ -7,8 +7,8 @@ namespace Milters.Host.Hosting.EventLoops;
 
 /// <summary>
 /// One accepted connection of an <see cref="EventLoop"/>, as the Stream the milter handler reads and writes. A read or
-/// write is tried at once; only when the kernel has nothing (EAGAIN) does it wait, armed one-shot in its loop's epoll
-/// set, and the loop finishes it on its own thread — so a conversation runs on its loop from one command to the next,
+/// write is tried at once (a read only while the connection's turn lasts, <see cref="EventLoop.TurnIsOver"/>); only when
+/// the kernel has nothing (EAGAIN) does it wait, armed one-shot in its loop's epoll set, and the loop finishes it on its own thread — so a conversation runs on its loop from one command to the next,
 /// end of message included, without waking another thread. The handler has one operation outstanding at a time; the
 /// lock orders it against cancellation (idle time-out, shutdown) and <see cref="Abort"/>, which come from other threads.
 /// </summary>
@@ -49,10 +49,13 @@ internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventL
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
-        var n = recv(fd, ref MemoryMarshal.GetReference(buffer.Span), buffer.Length, 0);
-        if (n >= 0) return new ValueTask<int>((int)n);
-        var error = LastError;
-        if (error is not (EAgain or EIntr)) return ValueTask.FromException<int>(Failure("recv", error));
+        if (!loop.TurnIsOver)
+        {
+            var n = recv(fd, ref MemoryMarshal.GetReference(buffer.Span), buffer.Length, 0);
+            if (n >= 0) return new ValueTask<int>((int)n);
+            var error = LastError;
+            if (error is not (EAgain or EIntr)) return ValueTask.FromException<int>(Failure("recv", error));
+        }
         readBuffer = buffer;
         return Wait(Pending.Read, cancellationToken) is { } failed ? ValueTask.FromException<int>(failed) : new ValueTask<int>(this, core.Version);
     }
