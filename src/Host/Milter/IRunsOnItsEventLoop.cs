@@ -5,4 +5,11 @@ namespace Milters.Host.Milter;
 /// worked on there too: the loop is that connection's core, and a hand-off to the thread pool would only add a thread
 /// wake-up per message while the loop waits for nothing else of it.
 /// </summary>
-public interface IRunsOnItsEventLoop;
+public interface IRunsOnItsEventLoop
+{
+    /// <summary>True on a loop's thread once the conversation there has had its turn (its next read waits in line).</summary>
+    bool TurnIsOver { get; }
+
+    /// <summary>Continues on the connection's loop after the connections ready now have had their turn.</summary>
+    ValueTask YieldTurnAsync();
+}

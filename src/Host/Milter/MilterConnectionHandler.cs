@@ -156,6 +156,11 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                         answering = null;
                         waitingSince = Environment.TickCount64;
                         if (closeAt != 0 && !session.InMessage && waitingSince >= closeAt) open = false;
+                        // A client that writes whole messages ahead, not waiting for end-of-message replies, has the next
+                        // one in this buffer already and no read of it waits: after its turn it queues up behind the loop's
+                        // other ready connections (an independent review: 37–60 ms for a neighbour at a time without).
+                        if (open && frame.Command == MilterCommand.EndOfMessage && !buffer.IsEmpty && connection is IRunsOnItsEventLoop { TurnIsOver: true } onLoop)
+                            await onLoop.YieldTurnAsync();
                     }
                 }
                 finally

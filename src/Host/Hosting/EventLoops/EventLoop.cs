@@ -32,6 +32,7 @@ internal sealed class EventLoop
     private readonly Func<LoopConnection, System.Net.IPEndPoint?, bool> admit;
     private readonly ILogger logger;
     private readonly ConcurrentQueue<LoopConnection> closed = new();
+    private readonly ConcurrentQueue<LoopConnection> yielded = new();
     private readonly Thread thread;
     private readonly TaskCompletionSource stoppedAccepting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool accepting = true;
@@ -55,7 +56,12 @@ internal sealed class EventLoop
         wakeFd = eventfd(0, EfdNonBlock | EfdCloexec);
         var wake = new EpollEvent { Events = EpollIn, Data = WakeToken };
         if (wakeFd < 0 || epoll_ctl(Epoll, EpollCtlAdd, wakeFd, ref wake) != 0)
-            throw new StartupException($"Listen:EventLoops: eventfd: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(LastError)}");
+        {
+            var error = System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(LastError);
+            if (wakeFd >= 0) close(wakeFd);
+            close(Epoll);
+            throw new StartupException($"Listen:EventLoops: eventfd: {error}");
+        }
         thread = new Thread(Run) { IsBackground = true, Name = name };
     }
 
@@ -70,13 +76,39 @@ internal sealed class EventLoop
     /// </summary>
     private static readonly long TurnBudget = System.Diagnostics.Stopwatch.Frequency / 2000; // 500 µs
     private long turnStarted;
-    private int threadId;
+
+    /// <summary>The loop whose thread this is (null elsewhere).</summary>
+    [ThreadStatic] private static EventLoop? current;
 
     /// <summary>
-    /// True on the loop's own thread once the connection being served has had its share of this turn: its next read
-    /// then waits in line behind the connections already ready instead of being tried at once.
+    /// True on a loop's thread once the conversation running there has had its share of this turn: its next read then
+    /// waits in line behind the connections already ready instead of being tried at once. The thread's loop, not the
+    /// connection's: a connection handed to another loop at accept starts on the accepting loop's thread, and one that
+    /// never ran dry kept that thread from its own connections for seconds (an independent review: 8–11 s).
     /// </summary>
-    public bool TurnIsOver => Environment.CurrentManagedThreadId == threadId && System.Diagnostics.Stopwatch.GetTimestamp() - turnStarted > TurnBudget;
+    public static bool TurnIsOver => current is { } loop && System.Diagnostics.Stopwatch.GetTimestamp() - loop.turnStarted > TurnBudget;
+
+    /// <summary>
+    /// epoll_ctl on this loop's set; false with the error once it failed, or once the loop has stopped and closed the set
+    /// (EBADF): a conversation that outlives the drain must not touch a descriptor number that may have been reused since.
+    /// </summary>
+    public bool TryControl(int operation, int fd, ref EpollEvent ev, out int error)
+    {
+        lock (epollLock)
+        {
+            if (epollClosed)
+            {
+                error = 9; // EBADF
+                return false;
+            }
+            var failed = epoll_ctl(Epoll, operation, fd, ref ev) != 0;
+            error = failed ? LastError : 0;
+            return !failed;
+        }
+    }
+
+    private readonly Lock epollLock = new();
+    private bool epollClosed;
 
     /// <summary>Connections this loop serves now.</summary>
     public int Connections => Volatile.Read(ref connections);
@@ -121,6 +153,13 @@ internal sealed class EventLoop
         Wake();
     }
 
+    /// <summary>Queues a conversation that gave up its turn; the loop resumes it after the connections ready now.</summary>
+    public void Post(LoopConnection connection)
+    {
+        yielded.Enqueue(connection);
+        Wake();
+    }
+
     /// <summary>Under the lock the loop closes the eventfd with: a write after the close could land on a reused descriptor.</summary>
     private void Wake()
     {
@@ -156,7 +195,7 @@ internal sealed class EventLoop
 
     private void Run()
     {
-        threadId = Environment.CurrentManagedThreadId;
+        current = this;
         var events = new EpollEvent[128];
         while (running)
         {
@@ -190,6 +229,12 @@ internal sealed class EventLoop
                     {
                         ulong count = 0;
                         read(wakeFd, ref count, sizeof(ulong));
+                        // Conversations that gave up their turn: the connections ready before them came first in this batch.
+                        for (var waiting = yielded.Count; waiting > 0 && yielded.TryDequeue(out var next); waiting--)
+                        {
+                            turnStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+                            next.OnTurn();
+                        }
                     }
                     else
                     {
@@ -207,7 +252,13 @@ internal sealed class EventLoop
         }
         stoppedAccepting.TrySetResult();
         while (closed.TryDequeue(out var gone)) gone.FreeHandle();
-        close(Epoll);
+        lock (epollLock)
+        {
+            epollClosed = true;
+            close(Epoll);
+        }
+        // Conversations still waiting for a turn after the drain: resumed, their next wait fails and they end.
+        while (yielded.TryDequeue(out var late)) late.OnTurn();
         lock (wakeLock)
         {
             wakeClosed = true;

@@ -7,14 +7,14 @@ namespace Milters.Host.Hosting.EventLoops;
 
 /// <summary>
 /// One accepted connection of an <see cref="EventLoop"/>, as the Stream the milter handler reads and writes. A read or
-/// write is tried at once (a read only while the connection's turn lasts, <see cref="EventLoop.TurnIsOver"/>); only when
+/// write is tried at once (a read only while the turn lasts, <see cref="EventLoop.TurnIsOver"/>); only when
 /// the kernel has nothing (EAGAIN) does it wait, armed one-shot in its loop's epoll set, and the loop finishes it on its own thread — so a conversation runs on its loop from one command to the next,
 /// end of message included, without waking another thread. The handler has one operation outstanding at a time; the
 /// lock orders it against cancellation (idle time-out, shutdown) and <see cref="Abort"/>, which come from other threads.
 /// </summary>
 internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventLoop, IValueTaskSource<int>, IValueTaskSource
 {
-    private enum Pending { None, Read, Write }
+    private enum Pending { None, Read, Write, Yield }
 
     private readonly int fd;
     private readonly EventLoop loop;
@@ -49,7 +49,7 @@ internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventL
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
-        if (!loop.TurnIsOver)
+        if (!EventLoop.TurnIsOver)
         {
             var n = recv(fd, ref MemoryMarshal.GetReference(buffer.Span), buffer.Length, 0);
             if (n >= 0) return new ValueTask<int>((int)n);
@@ -157,10 +157,10 @@ internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventL
     private void Arm(uint events)
     {
         var ev = new EpollEvent { Events = events | EpollOneShot, Data = Token };
-        if (epoll_ctl(loop.Epoll, armedBefore ? EpollCtlMod : EpollCtlAdd, fd, ref ev) != 0)
+        if (!loop.TryControl(armedBefore ? EpollCtlMod : EpollCtlAdd, fd, ref ev, out var error))
         {
             pending = Pending.None;
-            core.SetException(Failure("epoll_ctl", LastError));
+            core.SetException(Failure("epoll_ctl", error));
             return;
         }
         armedBefore = true;
@@ -200,6 +200,31 @@ internal sealed class LoopConnection : Stream, IAcknowledgeNow, IRunsOnItsEventL
 
     /// <summary>TCP_NODELAY of the accepted socket (tests).</summary>
     internal bool NoDelay => tcp && LinuxSockets.NoDelay(fd);
+
+    public bool TurnIsOver => EventLoop.TurnIsOver;
+
+    public ValueTask YieldTurnAsync()
+    {
+        lock (gate)
+        {
+            if (closed) return ValueTask.FromException(new ObjectDisposedException(nameof(LoopConnection)));
+            core.Reset();
+            pending = Pending.Yield;
+        }
+        loop.Post(this);
+        return new ValueTask(this, core.Version);
+    }
+
+    /// <summary>The loop's turn came round again (on the loop's thread).</summary>
+    public void OnTurn()
+    {
+        lock (gate)
+        {
+            if (pending != Pending.Yield) return;
+            pending = Pending.None;
+        }
+        core.SetResult(0);
+    }
 
     public void AcknowledgeNow()
     {
