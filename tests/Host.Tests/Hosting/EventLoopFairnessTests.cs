@@ -11,6 +11,7 @@ using Milters.Host.Hosting;
 using Milters.Host.Milter;
 using Milters.Host.Pipeline;
 using Milters.Host.Tests.Milter;
+using static Milters.Testing.Milter.MilterFrames;
 
 namespace Milters.Host.Tests.Hosting;
 
@@ -146,24 +147,6 @@ public sealed class EventLoopFairnessTests
         .. Frame('B', Encoding.ASCII.GetBytes("body\r\n")),
         .. Frame('E', []),
     ];
-
-    private static byte[] Frame(char command, byte[] data)
-    {
-        var bytes = new byte[5 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, data.Length + 1);
-        bytes[4] = (byte)command;
-        data.CopyTo(bytes, 5);
-        return bytes;
-    }
-
-    private static byte[] U32(uint value)
-    {
-        var b = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(b, value);
-        return b;
-    }
-
-    private static byte[] Cstr(string s) => [.. Encoding.ASCII.GetBytes(s), 0];
 
     private sealed class OnePlugin(IMilterPlugin plugin) : IPluginSetProvider
     {

@@ -13,7 +13,9 @@ using Milters.Host.Milter;
 using Milters.Host.Pipeline;
 using Milters.Host.Tests.Milter;
 using Milters.Testing;
+using Milters.Testing.Milter;
 using Milters.Testing.Peers;
+using static Milters.Testing.Milter.MilterFrames;
 
 namespace Milters.Host.Tests.Hosting;
 
@@ -266,23 +268,7 @@ public sealed class FragmentedConversationTests : IDisposable
             return new string(chars);
         }
 
-        private void Add(char command, byte[] data, string replies, string? digest = null)
-        {
-            var bytes = new byte[5 + data.Length];
-            BinaryPrimitives.WriteInt32BigEndian(bytes, data.Length + 1);
-            bytes[4] = (byte)command;
-            data.CopyTo(bytes, 5);
-            Frames.Add(new Frame(bytes, replies, digest));
-        }
-
-        private static byte[] U32(uint value)
-        {
-            var b = new byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(b, value);
-            return b;
-        }
-
-        private static byte[] Cstr(string s) => [.. Encoding.ASCII.GetBytes(s), 0];
+        private void Add(char command, byte[] data, string replies, string? digest = null) => Frames.Add(new Frame(MilterFrames.Frame(command, data), replies, digest));
 
         /// <summary>Runs the conversation; null when every reply was as expected, else what went wrong.</summary>
         public async Task<string?> RunAsync(EndPoint server)

@@ -13,4 +13,15 @@ public static class MilterFrames
         data.CopyTo(frame, 5);
         return frame;
     }
+
+    /// <summary>A 32-bit big-endian field (SMFIC_OPTNEG's version, actions, protocol).</summary>
+    public static byte[] U32(uint value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
+    /// <summary>A NUL-terminated ASCII string, as milter payloads carry them.</summary>
+    public static byte[] Cstr(string text) => [.. System.Text.Encoding.ASCII.GetBytes(text), 0];
 }
