@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
@@ -278,7 +277,7 @@ public sealed class FragmentedConversationTests : IDisposable
                 : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await socket.ConnectAsync(server);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var reader = new ReplyReader(socket, timeout.Token);
+            var reader = new RawReplyReader(socket, timeout.Token);
             int written = 0;
             try
             {
@@ -359,44 +358,6 @@ public sealed class FragmentedConversationTests : IDisposable
                 }
             }
             return next == received.Count ? null : $"{received.Count - next} replies more than commands that want one";
-        }
-    }
-
-    /// <summary>Reads reply frames (length, letter, data) off the socket.</summary>
-    private sealed class ReplyReader(Socket socket, CancellationToken ct)
-    {
-        private readonly byte[] header = new byte[5];
-
-        public async Task<(char Letter, byte[] Data)?> NextAsync()
-        {
-            if (!await FillAsync(header)) return null;
-            int length = BinaryPrimitives.ReadInt32BigEndian(header);
-            if (length < 1 || length > 1 << 20) throw new InvalidDataException($"reply frame length {length}");
-            var data = new byte[length - 1];
-            if (!await FillAsync(data)) throw new InvalidDataException("connection closed inside a reply frame");
-            return ((char)header[4], data);
-        }
-
-        public async Task<List<(char Letter, byte[] Data)>> ReadAllAsync()
-        {
-            var all = new List<(char, byte[])>();
-            while (await NextAsync() is { } reply) all.Add(reply);
-            return all;
-        }
-
-        private async Task<bool> FillAsync(byte[] buffer)
-        {
-            for (int at = 0; at < buffer.Length;)
-            {
-                int n = await socket.ReceiveAsync(buffer.AsMemory(at), SocketFlags.None, ct);
-                if (n == 0)
-                {
-                    if (at == 0) return false;
-                    throw new InvalidDataException("connection closed inside a reply frame");
-                }
-                at += n;
-            }
-            return true;
         }
     }
 }
