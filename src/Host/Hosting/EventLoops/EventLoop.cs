@@ -74,7 +74,7 @@ internal sealed class EventLoop
     /// 8.61–9.23 ms max with this budget, CPU per message the same within the noise; docs/BENCHMARKS.md 0n). About one
     /// signature: the expensive step ends a turn, cheap commands stay on the fast path.
     /// </summary>
-    private static readonly long TurnBudget = System.Diagnostics.Stopwatch.Frequency / 2000; // 500 µs
+    internal static readonly long TurnBudget = System.Diagnostics.Stopwatch.Frequency / 2000; // 500 µs
     private long turnStarted;
 
     /// <summary>The loop whose thread this is (null elsewhere).</summary>
