@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
-using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,6 +11,7 @@ using Milters.Host.Pipeline;
 using Milters.Host.Tests.Milter;
 using Milters.Testing.Milter;
 using static Milters.Testing.Milter.MilterFrames;
+using static Milters.Testing.Milter.PipelinedConversation;
 
 namespace Milters.Host.Tests.Hosting;
 
@@ -21,6 +21,7 @@ namespace Milters.Host.Tests.Hosting;
 /// end-of-message reply while its neighbours ran (docs/BENCHMARKS.md 0n).
 /// </summary>
 [SupportedOSPlatform("linux")]
+[Collection(FairnessCollection.Name)]
 public sealed class EventLoopFairnessTests
 {
     [Fact]
@@ -133,31 +134,6 @@ public sealed class EventLoopFairnessTests
     private const int ExpectedRepliesPerMessage = 6;
     private const int NeighbourMessages = 4;
     private const int ExpectedReplies = 3 + ExpectedRepliesPerMessage * NeighbourMessages;
-
-    private static async Task<Socket> ConnectAsync(EndPoint server)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(server);
-        return socket;
-    }
-
-    private static byte[] Session() =>
-    [
-        // Version 6, every action, of the protocol flags only SMFIP_HDR_LEADSPC: every command is sent and answered.
-        .. Frame('O', [.. U32(6), .. U32(0x1ff), .. U32(0x100000)]),
-        .. Frame('C', [.. Cstr("client.example.org"), (byte)'4', 0x1f, 0x90, .. Cstr("192.0.2.1")]),
-        .. Frame('H', Cstr("client.example.org")),
-    ];
-
-    private static byte[] Message() =>
-    [
-        .. Frame('M', Cstr("<a@example.org>")),
-        .. Frame('R', Cstr("<b@example.net>")),
-        .. Frame('L', [.. Cstr("Subject"), .. Cstr(" hello")]),
-        .. Frame('N', []),
-        .. Frame('B', Encoding.ASCII.GetBytes("body\r\n")),
-        .. Frame('E', []),
-    ];
 
     private sealed class OnePlugin(IMilterPlugin plugin) : IPluginSetProvider
     {

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using Milters.Testing.Milter;
 using Milters.Testing.Peers;
 using static Milters.Testing.Milter.MilterFrames;
+using static Milters.Testing.Milter.PipelinedConversation;
 
 namespace Milters.Host.Tests.Hosting;
 
@@ -15,6 +15,7 @@ namespace Milters.Host.Tests.Hosting;
 /// wrote, and a second connection was never answered. The built process, as an administrator runs it: the socket
 /// threads' inline completions are a process-wide setting the runtime reads once.
 /// </summary>
+[Collection(FairnessCollection.Name)]
 public sealed class SocketThreadFairnessTests
 {
     /// <summary>
@@ -109,29 +110,4 @@ public sealed class SocketThreadFairnessTests
             await Task.WhenAll(greedyWriter, greedyReader).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
-
-    private static async Task<Socket> ConnectAsync(EndPoint server)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(server);
-        return socket;
-    }
-
-    private static byte[] Session() =>
-    [
-        // Version 6, every action, of the protocol flags only SMFIP_HDR_LEADSPC: every command is sent and answered.
-        .. Frame('O', [.. U32(6), .. U32(0x1ff), .. U32(0x100000)]),
-        .. Frame('C', [.. Cstr("client.example.org"), (byte)'4', 0x1f, 0x90, .. Cstr("192.0.2.1")]),
-        .. Frame('H', Cstr("client.example.org")),
-    ];
-
-    private static byte[] Message() =>
-    [
-        .. Frame('M', Cstr("<a@example.org>")),
-        .. Frame('R', Cstr("<b@example.net>")),
-        .. Frame('L', [.. Cstr("Subject"), .. Cstr(" hello")]),
-        .. Frame('N', []),
-        .. Frame('B', Encoding.ASCII.GetBytes("body\r\n")),
-        .. Frame('E', []),
-    ];
 }
