@@ -232,7 +232,8 @@ public sealed partial class MilterListener : BackgroundService
         connections[id] = connection;
         // Started here rather than through Task.Run: the conversation runs on this thread until its first read
         // waits (usually at once: the MTA has sent nothing yet, or only its option negotiation), which saves a
-        // thread-pool hand-off per connection. Registered first, so its own removal cannot come before it.
+        // thread-pool hand-off per connection; an MTA that never lets a read wait has this thread for one turn
+        // (Milter/ThreadTurn.cs), not until it stops writing. Registered first, so its own removal cannot come before it.
         // The stream does not own the socket: closing it without shutdown(2) first sends the same FIN with one
         // system call fewer per connection.
         Stream stream = options.Socket.IsTcp ? new QuickAckNetworkStream(accepted) : new NetworkStream(accepted, ownsSocket: false);
