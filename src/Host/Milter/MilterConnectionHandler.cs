@@ -109,8 +109,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                     var reading = reader.ReadAsync(idle.Token);
                     var waited = !reading.IsCompleted;
                     result = await reading;
-                    if (waited) turn.Restart();
-                    else if (!onItsLoop && turn.IsOver) { await Task.Yield(); turn.Restart(); }
+                    // The loops keep their own turns (EventLoop.TurnIsOver): the clock is .NET's sockets' only.
+                    if (onItsLoop) { }
+                    else if (waited) turn.Restart();
+                    else if (turn.IsOver) { await Task.Yield(); turn.Restart(); }
                 }
                 catch (OperationCanceledException) when (idle.IsCancellationRequested || left <= TimeSpan.Zero)
                 {
