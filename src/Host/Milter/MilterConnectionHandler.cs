@@ -155,7 +155,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                         if (frame.Command == MilterCommand.EndOfMessage) answering = session.Context.QueueId;
                         var handling = session.HandleAsync(frame, replies);
                         open = handling.IsCompletedSuccessfully ? handling.Result
-                            : frame.Command == MilterCommand.EndOfMessage ? await KeepMtaWaitingAsync(handling, connection, session.Context)
+                            : frame.Command == MilterCommand.EndOfMessage ? await KeepMtaWaitingAsync(handling, connection, session.Context, answering!)
                             : await handling;
                         if (replies.WrittenCount > 0)
                         {
@@ -271,10 +271,13 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     /// End of message taking long: SMFIR_PROGRESS every <see cref="MilterOptions.ProgressInterval"/> until the
     /// plugins answer. The answer itself still leaves in one write after the last progress frame.
     /// </summary>
-    private async Task<bool> KeepMtaWaitingAsync(ValueTask<bool> handling, Stream connection, Pipeline.MessageContext message)
+    /// <param name="queueId">
+    /// Taken before end of message began, not from <paramref name="message"/> here: the plugins may finish on another
+    /// thread at any moment, and the thread that finishes the message resets its state (macros included) while this
+    /// one would be reading it — the verify benchmark lost a connection to "Index was out of range" that way.
+    /// </param>
+    private async Task<bool> KeepMtaWaitingAsync(ValueTask<bool> handling, Stream connection, Pipeline.MessageContext message, string queueId)
     {
-        // Taken now: once the plugins are done the message is over and its queue id gone from the context.
-        var queueId = message.QueueId;
         var work = handling.AsTask();
         while (true)
         {
