@@ -299,7 +299,13 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 // The connection is gone while the plugins still work on the message: they are told (MessageAborted)
                 // and waited for, at most WaitAfterLostConnection, before the session and its buffers are torn down
                 // under them (an independent review saw AbortAsync and DisposeAsync run during EndOfMessageAsync).
-                try { message.CancelMessage(); } catch (ObjectDisposedException) { }
+                try
+                {
+                    if (message.CancelMessage() is { } failed)
+                        logger.LogWarning("{QueueId}: a plugin's MessageAborted callback failed: {Error}", queueId,
+                            string.Join("; ", failed.InnerExceptions.Select(x => $"{x.GetType().Name}: {x.Message}")));
+                }
+                catch (ObjectDisposedException) { }
                 var ended = await Task.WhenAny(work, Task.Delay(Options.WaitAfterLostConnection, time)) == work;
                 var cause = e is OperationCanceledException ? new IOException($"the MTA did not take SMFIR_PROGRESS within {Options.ConnectionTimeout}", e) : e;
                 throw new EndOfMessageCutException(queueId, cause, ended ? null : work);

@@ -133,7 +133,7 @@ public sealed class FilterChain : IAsyncDisposable
     public async ValueTask EndMessageAsync(bool aborted)
     {
         // An overrunning plugin's lookups stop with the message (its token is not handed to the next one).
-        if (aborted || overran) Context.CancelMessage();
+        if (aborted || overran) CancelMessage();
         overran = false;
         foreach (var slot in slots)
         {
@@ -154,15 +154,22 @@ public sealed class FilterChain : IAsyncDisposable
         if (overran)
         {
             overran = false;
-            try { Context.CancelMessage(); } catch (AggregateException ex) { logger.LogWarning("a plugin's MessageAborted callback failed: {Error}", Describe(ex)); }
+            CancelMessage();
         }
         Context.ResetMessage();
+    }
+
+    /// <summary>Signals MessageAborted; a callback that throws is logged, and the chain goes on ending the message.</summary>
+    private void CancelMessage()
+    {
+        if (Context.CancelMessage() is { } failed)
+            logger.LogWarning("{QueueId}: a plugin's MessageAborted callback failed: {Error}", Context.QueueId, string.Join("; ", failed.InnerExceptions.Select(Describe)));
     }
 
     public async ValueTask DisposeAsync()
     {
         // An overrun outside a message (CONNECT, HELO) ends with the connection: its lookups stop too.
-        if (overran) Context.CancelMessage();
+        if (overran) CancelMessage();
         foreach (var slot in slots)
         {
             try
@@ -273,6 +280,12 @@ public sealed class FilterChain : IAsyncDisposable
             Abandon(slot, task, ev);
             throw new TimeoutException($"no answer within its deadline of {limit.TotalSeconds:0.###} s");
         }
+        catch (TimeoutException) when (task.IsCompleted)
+        {
+            // The deadline fell as the plugin answered (the timer's thread lost the race to the plugin's): its answer
+            // stands — and a TimeoutException of the plugin's own comes out of the await as the plugin's failure.
+            return await task;
+        }
     }
 
     /// <summary>
@@ -325,6 +338,12 @@ public sealed class FilterChain : IAsyncDisposable
         try
         {
             await task.WaitAsync(limit, time);
+            return false;
+        }
+        catch (TimeoutException) when (task.IsCompleted)
+        {
+            // Finished as the deadline fell: in time after all (see WithDeadline).
+            await task;
             return false;
         }
         catch (TimeoutException) when (!task.IsCompleted)

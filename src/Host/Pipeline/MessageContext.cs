@@ -54,7 +54,23 @@ public sealed class MessageContext : IMessageContext
     }
 
     /// <summary>Signals <see cref="MessageAborted"/> (ABORT, lost connection, shutdown).</summary>
-    public void CancelMessage() => aborted?.Cancel();
+    /// <returns>
+    /// What the plugins' callbacks on the token threw (every callback has run), for the caller to log; null when none
+    /// did. Not thrown: a throwing callback must not cut short what the caller does next — waiting for the plugins
+    /// before closing their session (an independent review saw it disposed under a running end of message).
+    /// </returns>
+    public AggregateException? CancelMessage()
+    {
+        try
+        {
+            aborted?.Cancel();
+            return null;
+        }
+        catch (AggregateException failed)
+        {
+            return failed;
+        }
+    }
 
     /// <summary>The one place per-message state is cleared: after end of message, ABORT, or a message-ending verdict.</summary>
     public void ResetMessage()
