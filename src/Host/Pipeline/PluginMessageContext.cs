@@ -15,6 +15,13 @@ internal sealed class PluginMessageContext : IMessageContext
 {
     private readonly string pluginName;
     private MessageContext target;
+
+    /// <summary>
+    /// Held by every write and by <see cref="Detach"/>: once detached, no write of the plugin's is still under way in
+    /// the shared context (an abandoned plugin's thread could otherwise be inside a list operation there while the
+    /// chain, gone on without it, enumerates that list). Uncontended but for that moment; reads are not held.
+    /// </summary>
+    private readonly Lock writing = new();
     private readonly ForwardingEdits edits;
     private ForwardingItems? items;
 
@@ -42,7 +49,8 @@ internal sealed class PluginMessageContext : IMessageContext
     public void AddResult(AuthenticationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        Target.AddResult(result with { Plugin = pluginName });
+        var named = result with { Plugin = pluginName };
+        lock (writing) Target.AddResult(named);
     }
 
     /// <summary>
@@ -55,41 +63,41 @@ internal sealed class PluginMessageContext : IMessageContext
         if (Target.Macros.Get("i") is { } queueId) nowhere.Macros.Set(MacroStage.MailFrom, [new("i", queueId)]);
         _ = nowhere.MessageAborted;
         nowhere.CancelMessage();
-        Volatile.Write(ref target, nowhere);
+        lock (writing) Volatile.Write(ref target, nowhere);
     }
 
     private sealed class ForwardingEdits(PluginMessageContext view) : IMessageEdits
     {
         private MessageEdits To => view.Target.Edits;
-        public void AddHeader(string name, string value) => To.AddHeader(name, value);
-        public void InsertHeader(int index, string name, string value) => To.InsertHeader(index, name, value);
-        public void ChangeHeader(string name, int occurrence, string? value) => To.ChangeHeader(name, occurrence, value);
-        public void AddRecipient(string recipient, string? esmtpArguments = null) => To.AddRecipient(recipient, esmtpArguments);
-        public void DeleteRecipient(string recipient) => To.DeleteRecipient(recipient);
-        public void ChangeFrom(string sender, string? esmtpArguments = null) => To.ChangeFrom(sender, esmtpArguments);
-        public void ReplaceBody(ReadOnlyMemory<byte> body) => To.ReplaceBody(body);
-        public void Quarantine(string reason) => To.Quarantine(reason);
+        public void AddHeader(string name, string value) { lock (view.writing) To.AddHeader(name, value); }
+        public void InsertHeader(int index, string name, string value) { lock (view.writing) To.InsertHeader(index, name, value); }
+        public void ChangeHeader(string name, int occurrence, string? value) { lock (view.writing) To.ChangeHeader(name, occurrence, value); }
+        public void AddRecipient(string recipient, string? esmtpArguments = null) { lock (view.writing) To.AddRecipient(recipient, esmtpArguments); }
+        public void DeleteRecipient(string recipient) { lock (view.writing) To.DeleteRecipient(recipient); }
+        public void ChangeFrom(string sender, string? esmtpArguments = null) { lock (view.writing) To.ChangeFrom(sender, esmtpArguments); }
+        public void ReplaceBody(ReadOnlyMemory<byte> body) { lock (view.writing) To.ReplaceBody(body); }
+        public void Quarantine(string reason) { lock (view.writing) To.Quarantine(reason); }
         public IReadOnlyList<MessageEdit> Queued => To.Queued;
     }
 
     private sealed class ForwardingItems(PluginMessageContext view) : IDictionary<string, object>
     {
         private IDictionary<string, object> To => view.Target.Items;
-        public object this[string key] { get => To[key]; set => To[key] = value; }
+        public object this[string key] { get => To[key]; set { lock (view.writing) To[key] = value; } }
         public ICollection<string> Keys => To.Keys;
         public ICollection<object> Values => To.Values;
         public int Count => To.Count;
         public bool IsReadOnly => To.IsReadOnly;
-        public void Add(string key, object value) => To.Add(key, value);
-        public void Add(KeyValuePair<string, object> item) => To.Add(item);
-        public void Clear() => To.Clear();
+        public void Add(string key, object value) { lock (view.writing) To.Add(key, value); }
+        public void Add(KeyValuePair<string, object> item) { lock (view.writing) To.Add(item); }
+        public void Clear() { lock (view.writing) To.Clear(); }
         public bool Contains(KeyValuePair<string, object> item) => To.Contains(item);
         public bool ContainsKey(string key) => To.ContainsKey(key);
         public void CopyTo(KeyValuePair<string, object>[] array, int arrayIndex) => To.CopyTo(array, arrayIndex);
         public IEnumerator<KeyValuePair<string, object>> GetEnumerator() => To.GetEnumerator();
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-        public bool Remove(string key) => To.Remove(key);
-        public bool Remove(KeyValuePair<string, object> item) => To.Remove(item);
+        public bool Remove(string key) { lock (view.writing) return To.Remove(key); }
+        public bool Remove(KeyValuePair<string, object> item) { lock (view.writing) return To.Remove(item); }
         public bool TryGetValue(string key, [MaybeNullWhen(false)] out object value) => To.TryGetValue(key, out value);
     }
 }
