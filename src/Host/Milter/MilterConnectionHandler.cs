@@ -25,6 +25,11 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
     private readonly ILogger logger;
     private readonly ILogger chainLogger;
     private readonly TimeProvider time;
+
+    /// <summary>A client can cause a protocol error per connection at will: at most this many lines a minute.</summary>
+    public const int ProtocolErrorLinesPerMinute = 20;
+
+    private readonly Hosting.LogThrottle protocolErrorLines;
     private readonly MilterMetrics? metrics;
     private readonly ConcurrentDictionary<(uint Offered, uint Missing), byte> reportedMissing = new();
     private int conversations; // conversations in progress
@@ -36,6 +41,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         this.plugins = plugins;
         this.configuration = configuration;
         this.time = time ?? TimeProvider.System;
+        protocolErrorLines = new Hosting.LogThrottle(ProtocolErrorLinesPerMinute, TimeSpan.FromMinutes(1), this.time);
         Options = MilterOptions.From(configuration);
 
         logger = loggerFactory.CreateLogger<MilterConnectionHandler>();
@@ -191,7 +197,10 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 if (result.IsCompleted)
                 {
                     if (!buffer.IsEmpty)
-                        logger.LogWarning("{Peer}: protocol error: connection closed inside a frame ({Bytes} byte(s) of an incomplete frame)", peerDescription, buffer.Length);
+                    {
+                        if (ProtocolErrorLine() is { } leftOut)
+                            logger.LogWarning("{Peer}: protocol error: connection closed inside a frame ({Bytes} byte(s) of an incomplete frame){LeftOut}", peerDescription, buffer.Length, leftOut);
+                    }
                     else if (session.InMessage && shutdown.IsCancellationRequested)
                         // The drain timeout shuts such sockets down itself: whose close it was cannot be told here.
                         logger.LogInformation("{Peer}: connection closed during shutdown in the middle of message {QueueId} (the MTA keeps it and retries)", peerDescription, session.Context.QueueId);
@@ -205,7 +214,8 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
         }
         catch (MilterProtocolException ex)
         {
-            logger.LogWarning("{Peer}: protocol error: {Error}; closing the connection", peerDescription, ex.Message);
+            if (ProtocolErrorLine() is { } leftOut)
+                logger.LogWarning("{Peer}: protocol error: {Error}; closing the connection{LeftOut}", peerDescription, ex.Message, leftOut);
             metrics?.ProtocolError();
         }
         catch (OperationCanceledException) when (idle.IsCancellationRequested)
@@ -258,6 +268,15 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
             idle.Dispose();
         }
     }
+
+    /// <summary>
+    /// Null when this protocol error's line is left out (more than <see cref="ProtocolErrorLinesPerMinute"/>); else the
+    /// end of the line: empty, or how many were left out before it.
+    /// </summary>
+    private string? ProtocolErrorLine() =>
+        !protocolErrorLines.TryWrite(out var leftOut) ? null
+        : leftOut == 0 ? ""
+        : $" ({leftOut} more protocol error(s) before this one not logged: at most {ProtocolErrorLinesPerMinute} lines a minute)";
 
     /// <summary>With inline socket completions (read once, as the runtime does): end of message goes to the pool.</summary>
     private static readonly bool OffloadEndOfMessage = Hosting.InlineSocketCompletions.InEffect;
