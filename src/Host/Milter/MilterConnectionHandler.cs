@@ -200,6 +200,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                     {
                         if (ProtocolErrorLine() is { } leftOut)
                             logger.LogWarning("{Peer}: protocol error: connection closed inside a frame ({Bytes} byte(s) of an incomplete frame){LeftOut}", peerDescription, buffer.Length, leftOut);
+                        metrics?.ProtocolError();
                     }
                     else if (session.InMessage && shutdown.IsCancellationRequested)
                         // The drain timeout shuts such sockets down itself: whose close it was cannot be told here.
