@@ -83,6 +83,21 @@ public sealed class MilterTestServer : IAsyncDisposable, IPluginSetProvider
         return client;
     }
 
+    /// <summary>
+    /// The MTA lost during end of message: a client sends a message up to SMFIC_BODYEOB, waits until the plugin has
+    /// it ("eom" in its events), and closes the connection without reading the answer.
+    /// </summary>
+    public async Task LeaveDuringEndOfMessageAsync(ScriptedPlugin plugin)
+    {
+        await using var client = await ReadyClientAsync(MtaOffer.Sendmail);
+        await client.MailFromAsync("a@example.com");
+        await client.RcptAsync("b@example.org");
+        await client.HeaderAsync("From", " a@example.com");
+        await client.EndOfHeadersAsync();
+        await client.SendAsync('E', []);
+        for (var i = 0; i < 100 && !plugin.Events.Contains("eom"); i++) await Task.Delay(20);
+    }
+
     /// <summary>Waits until every connection handler returned (they never throw).</summary>
     public async Task WaitForHandlersAsync()
     {

@@ -407,15 +407,7 @@ public class SessionTests
         };
         await using var server = MilterTestServer.StartTcp(new Dictionary<string, string?> { ["Milter:ProgressInterval"] = "00:00:00.1" },
             MilterTestServer.Plugin(slow));
-        await using (var client = await server.ReadyClientAsync(MtaOffer.Sendmail))
-        {
-            await client.MailFromAsync("a@example.com");
-            await client.RcptAsync("b@example.org");
-            await client.HeaderAsync("From", " a@example.com");
-            await client.EndOfHeadersAsync();
-            await client.SendAsync('E', []);
-            for (var i = 0; i < 100 && !slow.Events.Contains("eom"); i++) await Task.Delay(20);
-        }
+        await server.LeaveDuringEndOfMessageAsync(slow);
         await server.WaitForHandlersAsync();
         var events = slow.Events.ToArray();
         var eom = Array.IndexOf(events, "eom");
@@ -443,14 +435,7 @@ public class SessionTests
             ["Milter:ProgressInterval"] = "00:00:00.1",
             ["Milter:ConnectionTimeout"] = "00:00:01",
         }, MilterTestServer.Plugin(slow));
-        await using (var client = await server.ReadyClientAsync(MtaOffer.Sendmail))
-        {
-            await client.MailFromAsync("a@example.com");
-            await client.RcptAsync("b@example.org");
-            await client.EndOfHeadersAsync();
-            await client.SendAsync('E', []);
-            for (var i = 0; i < 100 && !slow.Events.Contains("eom"); i++) await Task.Delay(20);
-        }
+        await server.LeaveDuringEndOfMessageAsync(slow);
         await server.WaitForHandlersAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Contains(server.Logs.Lines, l => l.Message.Contains("still works on message"));
         Assert.DoesNotContain("dispose", slow.Events);

@@ -37,14 +37,7 @@ public class ConcurrencyReviewTests
             ["Milter:ProgressInterval"] = "00:00:00.1",
             ["Milter:ConnectionTimeout"] = "00:00:02",
         }, MilterTestServer.Plugin(slow));
-        await using (var client = await server.ReadyClientAsync(MtaOffer.Sendmail))
-        {
-            await client.MailFromAsync("a@example.com");
-            await client.RcptAsync("b@example.org");
-            await client.EndOfHeadersAsync();
-            await client.SendAsync('E', []);
-            for (var i = 0; i < 100 && !slow.Events.Contains("eom"); i++) await Task.Delay(20);
-        }
+        await server.LeaveDuringEndOfMessageAsync(slow);
         // Long enough for the progress write to fail and for WaitAfterLostConnection (2 s) to pass.
         await Task.Delay(TimeSpan.FromSeconds(4));
         var before = slow.Events.ToArray();
