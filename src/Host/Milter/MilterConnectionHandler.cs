@@ -322,8 +322,7 @@ public sealed class MilterConnectionHandler : IMilterConnectionHandler
                 try
                 {
                     if (message.CancelMessage() is { } failed)
-                        logger.LogWarning("{QueueId}: a plugin's MessageAborted callback failed: {Error}", queueId,
-                            string.Join("; ", failed.InnerExceptions.Select(x => $"{x.GetType().Name}: {x.Message}")));
+                        logger.LogWarning("{QueueId}: a plugin's MessageAborted callback failed: {Error}", queueId, Pipeline.MessageContext.Describe(failed));
                 }
                 catch (ObjectDisposedException) { }
                 var ended = await Task.WhenAny(work, Task.Delay(Options.WaitAfterLostConnection, time)) == work;

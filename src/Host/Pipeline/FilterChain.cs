@@ -163,7 +163,7 @@ public sealed class FilterChain : IAsyncDisposable
     private void CancelMessage()
     {
         if (Context.CancelMessage() is { } failed)
-            logger.LogWarning("{QueueId}: a plugin's MessageAborted callback failed: {Error}", Context.QueueId, string.Join("; ", failed.InnerExceptions.Select(Describe)));
+            logger.LogWarning("{QueueId}: a plugin's MessageAborted callback failed: {Error}", Context.QueueId, MessageContext.Describe(failed));
     }
 
     public async ValueTask DisposeAsync()

@@ -72,6 +72,10 @@ public sealed class MessageContext : IMessageContext
         }
     }
 
+    /// <summary>What <see cref="CancelMessage"/> returned, for one log line: each callback's exception, type and message.</summary>
+    public static string Describe(AggregateException callbackFailures) =>
+        string.Join("; ", callbackFailures.InnerExceptions.Select(x => $"{x.GetType().Name}: {x.Message}"));
+
     /// <summary>The one place per-message state is cleared: after end of message, ABORT, or a message-ending verdict.</summary>
     public void ResetMessage()
     {
